@@ -1,0 +1,11 @@
+import { resolve } from 'node:path';
+
+/** Where a running `npm start` says how to reach its engine, so `npm run token` can find the local store. */
+export const RUNTIME_FILE = resolve('.local', 'runtime.json');
+
+export interface LocalRuntime {
+  tableName: string;
+  dynamodbEndpoint: string;
+  baseUrl: string;
+  pid: number;
+}

@@ -1,0 +1,52 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StorageUnavailableError } from '../../domain/errors';
+
+export interface DynamoConnection {
+  region?: string;
+  /** Set in local mode and tests (DynamoDB Local); unset when deployed. */
+  endpoint?: string;
+}
+
+export function createDocumentClient(connection: DynamoConnection): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    region: connection.region,
+    ...(connection.endpoint
+      ? { endpoint: connection.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Throttling and server-side failures that outlived the SDK's own retries become a clean 503. */
+export function isUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const shape = error as SdkErrorShape;
+  return (
+    THROTTLING.has(shape.name ?? '') ||
+    shape.$fault === 'server' ||
+    (shape.$metadata?.httpStatusCode ?? 0) >= 500
+  );
+}
+
+export async function withStorageErrors<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (isUnavailable(error)) throw new StorageUnavailableError((error as SdkErrorShape).name ?? 'unknown');
+    throw error;
+  }
+}

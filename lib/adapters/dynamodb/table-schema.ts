@@ -1,0 +1,31 @@
+/**
+ * The one definition of the table, read by the CDK stack and by local mode alike.
+ *
+ * Items (all in one table, partition key `pk`, no sort key):
+ * - `SKU#<sku>`: one product's whole image set (`sku`, `version`, `images`, `updatedAt`), and the
+ *   list-index keys `listPk = PRODUCTS`, `listSk = <sku>`.
+ * - `APIKEY#<sha256 of the key>`: one API key (`name`, `keyHash`, `lastFour`, `createdAt`), and the
+ *   list-index keys `listPk = APIKEYS`, `listSk = <name>`.
+ * - `COUNTER#image-id`: `value`, the highest image id leased so far.
+ * - `COUNTER#products`: `value`, the number of SKU items.
+ */
+export const TABLE_SCHEMA = {
+  partitionKey: 'pk',
+  listIndex: {
+    name: 'list',
+    partitionKey: 'listPk',
+    sortKey: 'listSk',
+    /** Keys only: pages are found through it, their items read from the table. */
+    projection: 'KEYS_ONLY',
+  },
+  stream: 'NEW_AND_OLD_IMAGES',
+} as const;
+
+export const LIST_PARTITION = { products: 'PRODUCTS', apiKeys: 'APIKEYS' } as const;
+
+export const keys = {
+  sku: (sku: string) => ({ pk: `SKU#${sku}` }),
+  apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}` }),
+  imageIdCounter: { pk: 'COUNTER#image-id' },
+  productCounter: { pk: 'COUNTER#products' },
+} as const;

@@ -1,0 +1,32 @@
+import type { ImageSet, StoredImage } from './image';
+
+/** A write lost a race: the stored version was not the one the change was computed from. */
+export class VersionConflictError extends Error {
+  constructor() {
+    super('stored version changed');
+    this.name = 'VersionConflictError';
+  }
+}
+
+/** Replace, create or delete one SKU's set, conditional on the version it was computed from. */
+export interface ImageSetChange {
+  sku: string;
+  /** null: the SKU had no item. */
+  expectedVersion: string | null;
+  /** null: delete the item (the SKU has no images left). */
+  next: { version: string; images: StoredImage[] } | null;
+}
+
+/** The storage of image sets: one item per SKU, listed in SKU order with an exact count. */
+export interface ImageSetRepository {
+  find(sku: string): Promise<ImageSet | null>;
+  /** Writes the change atomically; throws VersionConflictError when `expectedVersion` is no longer current. */
+  save(change: ImageSetChange): Promise<void>;
+  /** The exact number of products with images, and up to `limit` of them in SKU order after `offset`. */
+  listProducts(offset: number, limit: number): Promise<{ count: number; products: ImageSet[] }>;
+}
+
+/** Hands out image ids: unique across the deployment, never reused. */
+export interface IdAllocator {
+  take(count: number): Promise<number[]>;
+}

@@ -1,0 +1,30 @@
+import { createDocumentClient } from './adapters/dynamodb/client';
+import { LeasedBlockIdAllocator } from './adapters/dynamodb/id-allocator';
+import { DynamoImageSetRepository } from './adapters/dynamodb/image-set-repository';
+import { DynamoTokenStore } from './adapters/dynamodb/token-store';
+import { type Authenticator, createAuthenticator } from './auth/authenticator';
+import type { ServiceConfig } from './config';
+import type { IdAllocator, ImageSetRepository } from './domain/ports';
+import { createLogger, type Logger } from './logger';
+
+/** What the API functions need, built once per process from the configuration. */
+export interface ApiDependencies {
+  config: ServiceConfig;
+  logger: Logger;
+  repository: ImageSetRepository;
+  ids: IdAllocator;
+  authenticate: Authenticator;
+}
+
+export function createApiDependencies(config: ServiceConfig): ApiDependencies {
+  const client = createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  return {
+    config,
+    logger: createLogger({ level: config.logLevel }),
+    repository: new DynamoImageSetRepository(client, config.tableName),
+    ids: new LeasedBlockIdAllocator(client, config.tableName, config.idBlockSize),
+    authenticate: createAuthenticator(new DynamoTokenStore(client, config.tableName), {
+      cacheTtlMs: config.authCacheTtlMs,
+    }),
+  };
+}
