@@ -47,7 +47,7 @@ export function loadConfig(env: Environment = process.env): ServiceConfig {
     maxImagesPerSku: positiveInteger(env, 'MAX_IMAGES_PER_SKU', 100),
     maxBodyBytes: positiveInteger(env, 'MAX_BODY_BYTES', 1024 * 1024),
     idBlockSize: positiveInteger(env, 'ID_BLOCK_SIZE', 1000),
-    maxWriteAttempts: positiveInteger(env, 'MAX_WRITE_ATTEMPTS', 8),
+    maxWriteAttempts: positiveInteger(env, 'MAX_WRITE_ATTEMPTS', 10),
     authCacheTtlMs: positiveInteger(env, 'AUTH_CACHE_TTL_SECONDS', 60) * 1000,
     logLevel: parseLogLevel(env.LOG_LEVEL),
   };

@@ -1,8 +1,9 @@
 /** Structured JSON logs, one line per event, searchable by `requestId`, `level` and `message`. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** `silent` writes nothing; for tests that provoke errors on purpose. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;
 
-const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
@@ -33,7 +34,7 @@ export function createLogger(
   const sink = options.sink ?? stdoutSink;
   const bindings = { service: options.service ?? 'product-images', ...options.bindings };
   const write = (level: LogLevel, message: string, fields: LogFields = {}) => {
-    if (LEVEL_RANK[level] < minimum) return;
+    if (LEVEL_RANK[level] < minimum || level === 'silent') return;
     const entry: LogFields = { level, time: new Date().toISOString(), message, ...bindings };
     for (const [key, value] of Object.entries(fields)) {
       entry[key] = key === 'error' ? serializeError(value) : value;
@@ -50,5 +51,5 @@ export function createLogger(
 }
 
 export function parseLogLevel(value: string | undefined): LogLevel {
-  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+  return value === 'debug' || value === 'warn' || value === 'error' || value === 'silent' ? value : 'info';
 }

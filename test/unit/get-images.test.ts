@@ -1,0 +1,141 @@
+import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGetImagesHandler } from '../../functions/get-images';
+import { keys } from '../../lib/adapters/dynamodb/table-schema';
+import { authorized, dynamoErrors, mockDynamo, storedItem, testDependencies } from '../helpers/dynamo-mock';
+import { apiEvent, lambdaContext } from '../helpers/events';
+
+let ddb: ReturnType<typeof mockDynamo>;
+beforeEach(() => {
+  ddb = mockDynamo();
+});
+afterEach(() => ddb.restore());
+
+async function get(options: Parameters<typeof apiEvent>[0] = {}) {
+  const handler = createGetImagesHandler(testDependencies());
+  const result = await handler(apiEvent({ headers: authorized, ...options }), lambdaContext());
+  return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
+}
+
+function catalogue(count: number) {
+  const skus = Array.from({ length: count }, (_, i) => `SKU-${String(i).padStart(3, '0')}`);
+  ddb
+    .on(GetCommand, { Key: keys.productCounter })
+    .resolves({ Item: { ...keys.productCounter, value: count } });
+  ddb.on(QueryCommand).callsFake((input: { Limit: number }) => ({
+    Items: skus.slice(0, input.Limit).map((sku) => ({ pk: `SKU#${sku}`, listPk: 'PRODUCTS', listSk: sku })),
+  }));
+  ddb
+    .on(BatchGetCommand)
+    .callsFake((input: { RequestItems: Record<string, { Keys: Array<{ pk: string }> }> }) => {
+      const [table, request] = Object.entries(input.RequestItems)[0]!;
+      return {
+        Responses: {
+          [table]: request.Keys.map(({ pk }) =>
+            storedItem(pk.slice(4), 'v', [{ id: 1, url: `https://e/${pk}` }]),
+          ).reverse(),
+        },
+      };
+    });
+  return skus;
+}
+
+describe('GET with mocked DynamoDB', () => {
+  it('answers one SKU from one consistent read, with its ETag', async () => {
+    ddb
+      .on(GetCommand, { Key: keys.sku('A') })
+      .resolves({ Item: storedItem('A', 'v9', [{ id: 3, url: 'https://e/a' }]) });
+    const response = await get({ query: { product_sku: 'A' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers?.ETag).toBe('"v9"');
+    expect(response.json).toMatchObject({
+      count: 1,
+      next: null,
+      previous: null,
+      results: [{ product_sku: 'A' }],
+    });
+    const reads = ddb.commandCalls(GetCommand).filter((call) => call.args[0].input.Key?.pk === 'SKU#A');
+    expect(reads).toHaveLength(1);
+    expect(reads[0]?.args[0].input.ConsistentRead).toBe(true);
+  });
+
+  it('answers count 0 for an unknown SKU', async () => {
+    const response = await get({ query: { product_sku: 'nope' } });
+    expect(response.json).toEqual({ count: 0, next: null, previous: null, results: [] });
+    expect(response.headers?.ETag).toBeUndefined();
+  });
+
+  it('lists a page in SKU order with links that keep the stage path', async () => {
+    catalogue(25);
+    const response = await get({ query: { page: '2', limit: '10' } });
+    expect(response.json.count).toBe(25);
+    expect(response.json.results.map((r: { product_sku: string }) => r.product_sku)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `SKU-${String(i + 10).padStart(3, '0')}`),
+    );
+    expect(response.json.next).toBe(
+      'https://api.example.test/prod/api/i1/downloadable_image/?limit=10&page=3',
+    );
+    expect(response.json.previous).toBe('https://api.example.test/prod/api/i1/downloadable_image/?limit=10');
+  });
+
+  it('reads page items again when BatchGetItem leaves keys unprocessed', async () => {
+    catalogue(3);
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { 'unit-test-table': [storedItem('SKU-000', 'v', [])] },
+        UnprocessedKeys: { 'unit-test-table': { Keys: [keys.sku('SKU-001'), keys.sku('SKU-002')] } },
+      })
+      .resolves({
+        Responses: { 'unit-test-table': [storedItem('SKU-001', 'v', []), storedItem('SKU-002', 'v', [])] },
+      });
+    const response = await get();
+    expect(response.json.results.map((r: { product_sku: string }) => r.product_sku)).toEqual([
+      'SKU-000',
+      'SKU-001',
+      'SKU-002',
+    ]);
+    expect(
+      ddb.commandCalls(BatchGetCommand)[1]?.args[0].input.RequestItems?.['unit-test-table']?.Keys,
+    ).toEqual([keys.sku('SKU-001'), keys.sku('SKU-002')]);
+  });
+
+  it('answers 404 Invalid page past the end', async () => {
+    catalogue(5);
+    const response = await get({ query: { page: '2' } });
+    expect(response.statusCode).toBe(404);
+    expect(response.json).toEqual({ detail: 'Invalid page.' });
+  });
+
+  it('answers 400 naming a bad page parameter', async () => {
+    const response = await get({ query: { limit: 'x' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toEqual({ limit: ['A valid integer is required.'] });
+  });
+
+  it('answers HEAD like GET without a body', async () => {
+    ddb.on(GetCommand, { Key: keys.sku('A') }).resolves({ Item: storedItem('A', 'v9', []) });
+    const response = await get({ method: 'HEAD', query: { product_sku: 'A' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('');
+    expect(response.headers?.ETag).toBe('"v9"');
+  });
+
+  it('answers 405 with Allow for other methods and 404 off the resource', async () => {
+    const put = await get({ method: 'PUT' });
+    expect(put.statusCode).toBe(405);
+    expect(put.headers?.Allow).toBe('GET, POST, HEAD');
+    expect(put.json).toEqual({ detail: 'Method "PUT" not allowed.' });
+    const other = await get({ path: '/api/i1/other/' });
+    expect(other.statusCode).toBe(404);
+    expect(other.json).toEqual({ detail: 'Not found.' });
+  });
+
+  it('answers a clean 503 when the listing is throttled', async () => {
+    ddb.on(GetCommand, { Key: keys.productCounter }).rejects(dynamoErrors.throttled());
+    const response = await get();
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['Content-Type']).toBe('application/json; charset=utf-8');
+    expect(response.headers?.['Cache-Control']).toBe('no-store');
+  });
+});
