@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamodb/client';
 import { LeasedBlockIdAllocator } from './adapters/dynamodb/id-allocator';
 import { DynamoImageSetRepository } from './adapters/dynamodb/image-set-repository';
@@ -16,8 +17,13 @@ export interface ApiDependencies {
   authenticate: Authenticator;
 }
 
-export function createApiDependencies(config: ServiceConfig): ApiDependencies {
-  const client = createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+export function createApiDependencies(
+  config: ServiceConfig,
+  client: DynamoDBDocumentClient = createDocumentClient({
+    region: config.region,
+    endpoint: config.dynamodbEndpoint,
+  }),
+): ApiDependencies {
   return {
     config,
     logger: createLogger({ level: config.logLevel }),
