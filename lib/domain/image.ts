@@ -26,10 +26,15 @@ export interface StoredImage extends RequestedImage, ImageCopy {
   id: number;
 }
 
-/** The whole image set of one SKU; `version` is the opaque token behind its ETag. */
+/**
+ * The whole image set of one SKU. `version` is the opaque token behind its ETag: it changes only when a
+ * POST changes the set. `revision` counts every write to the item, the pipeline's status writes too, so
+ * a POST computed from an older read never overwrites what the pipeline recorded since.
+ */
 export interface ImageSet {
   sku: string;
   version: string;
+  revision: number;
   images: StoredImage[];
 }
 

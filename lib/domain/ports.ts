@@ -1,18 +1,18 @@
 import type { ImageSet, StoredImage } from './image';
 
-/** A write lost a race: the stored version was not the one the change was computed from. */
+/** A write lost a race: the stored revision was not the one the change was computed from. */
 export class VersionConflictError extends Error {
   constructor() {
-    super('stored version changed');
+    super('stored revision changed');
     this.name = 'VersionConflictError';
   }
 }
 
-/** Replace, create or delete one SKU's set, conditional on the version it was computed from. */
+/** Replace, create or delete one SKU's set, conditional on the revision it was computed from. */
 export interface ImageSetChange {
   sku: string;
   /** null: the SKU had no item. */
-  expectedVersion: string | null;
+  expectedRevision: number | null;
   /** null: delete the item (the SKU has no images left). */
   next: { version: string; images: StoredImage[] } | null;
 }
@@ -20,7 +20,7 @@ export interface ImageSetChange {
 /** The storage of image sets: one item per SKU, listed in SKU order with an exact count. */
 export interface ImageSetRepository {
   find(sku: string): Promise<ImageSet | null>;
-  /** Writes the change atomically; throws VersionConflictError when `expectedVersion` is no longer current. */
+  /** Writes the change atomically; throws VersionConflictError when `expectedRevision` is no longer current. */
   save(change: ImageSetChange): Promise<void>;
   /** The exact number of products with images, and up to `limit` of them in SKU order after `offset`. */
   listProducts(offset: number, limit: number): Promise<{ count: number; products: ImageSet[] }>;

@@ -53,13 +53,14 @@ export async function replaceImages(
 
     if (!merged.changed) return { set: stored, created: stored === null };
     const next = merged.images.length > 0 ? { version: newVersion(), images: merged.images } : null;
+    const expectedRevision = stored?.revision ?? null;
     try {
-      await deps.repository.save({ sku, expectedVersion: stored?.version ?? null, next });
+      await deps.repository.save({ sku, expectedRevision, next });
     } catch (error) {
       if (error instanceof VersionConflictError) continue;
       throw error;
     }
-    return { set: next && { sku, ...next }, created: stored === null };
+    return { set: next && { sku, revision: (expectedRevision ?? 0) + 1, ...next }, created: stored === null };
   }
   throw new ConflictError();
 }

@@ -66,7 +66,7 @@ async function seed(repository: DynamoImageSetRepository, count: number): Promis
       const i = next++;
       await repository.save({
         sku: `SKU-${String(i).padStart(6, '0')}`,
-        expectedVersion: null,
+        expectedRevision: null,
         next: {
           version: 'v1',
           images: [

@@ -61,11 +61,14 @@ export function storedItem(
   sku: string,
   version: string,
   images: Array<{ id: number; url: string; order?: number }>,
+  revision = 1,
 ) {
   return {
     ...keys.sku(sku),
     sku,
     version,
+    revision,
+    writer: 'api',
     listPk: 'PRODUCTS',
     listSk: sku,
     images: images.map((image) => ({ order: 0, image_type: 'default', status: 'pending', ...image })),

@@ -79,8 +79,9 @@ describe('POST with mocked DynamoDB', () => {
     expect(response.json.images.map((image: { id: number }) => image.id)).toEqual([7, 1]);
     const [put] = ddb.commandCalls(PutCommand);
     expect(put?.args[0].input).toMatchObject({
-      ConditionExpression: '#version = :expected',
-      ExpressionAttributeValues: { ':expected': 'v1' },
+      ConditionExpression: '#revision = :expected',
+      ExpressionAttributeValues: { ':expected': 1 },
+      Item: { revision: 2, writer: 'api' },
     });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
@@ -120,7 +121,7 @@ describe('POST with mocked DynamoDB', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json).toEqual({ product_sku: SKU, images: [] });
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({ ':expected': 'v1' });
+    expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({ ':expected': 1 });
     expect(items[1]?.Update?.ExpressionAttributeValues).toEqual({ ':delta': -1 });
   });
 
@@ -128,13 +129,13 @@ describe('POST with mocked DynamoDB', () => {
     ddb
       .on(GetCommand, { Key: keys.sku(SKU) })
       .resolvesOnce({ Item: storedItem(SKU, 'v1', [{ id: 7, url: 'https://url/image1.png' }]) })
-      .resolves({ Item: storedItem(SKU, 'v2', [{ id: 9, url: 'https://url/image2.png' }]) });
+      .resolves({ Item: storedItem(SKU, 'v1', [{ id: 9, url: 'https://url/image2.png' }], 2) });
     ddb.on(PutCommand).rejectsOnce(dynamoErrors.conditionFailed()).resolves({});
     const response = await post();
     expect(response.statusCode).toBe(200);
     const puts = ddb.commandCalls(PutCommand);
     expect(puts).toHaveLength(2);
-    expect(puts[1]?.args[0].input.ExpressionAttributeValues).toEqual({ ':expected': 'v2' });
+    expect(puts[1]?.args[0].input.ExpressionAttributeValues).toEqual({ ':expected': 2 });
     expect(
       response.json.images.find((image: { url: string }) => image.url === 'https://url/image2.png').id,
     ).toBe(9);

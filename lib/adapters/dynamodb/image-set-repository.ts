@@ -9,12 +9,15 @@ import {
 import type { ImageSet, StoredImage } from '../../domain/image';
 import { type ImageSetChange, type ImageSetRepository, VersionConflictError } from '../../domain/ports';
 import { withStorageErrors } from './client';
-import { keys, LIST_PARTITION, TABLE_SCHEMA } from './table-schema';
+import { keys, LIST_PARTITION, TABLE_SCHEMA, WRITERS } from './table-schema';
 
 interface SkuItem {
   pk: string;
   sku: string;
   version: string;
+  revision: number;
+  /** Who wrote last: the API (the set changed) or the pipeline (a status changed). */
+  writer: typeof WRITERS.api;
   images: StoredImage[];
   updatedAt: string;
   listPk: string;
@@ -25,7 +28,12 @@ const MAX_BATCH_GET_ATTEMPTS = 5;
 
 function toImageSet(item: Record<string, unknown>): ImageSet {
   const sku = item as unknown as SkuItem;
-  return { sku: sku.sku, version: sku.version, images: sku.images ?? [] };
+  return {
+    sku: sku.sku,
+    version: sku.version,
+    revision: Number(sku.revision ?? 0),
+    images: sku.images ?? [],
+  };
 }
 
 function isConditionFailure(error: unknown): boolean {
@@ -69,38 +77,29 @@ export class DynamoImageSetRepository implements ImageSetRepository {
     });
   }
 
-  private async write({ sku, expectedVersion, next }: ImageSetChange): Promise<void> {
+  private async write({ sku, expectedRevision, next }: ImageSetChange): Promise<void> {
     const TableName = this.tableName;
     const Key = keys.sku(sku);
-    if (next === null && expectedVersion === null) return;
-    if (next !== null && expectedVersion !== null) {
+    if (next === null && expectedRevision === null) return;
+    const unchangedSince = {
+      ConditionExpression: '#revision = :expected',
+      ExpressionAttributeNames: { '#revision': 'revision' },
+      ExpressionAttributeValues: { ':expected': expectedRevision },
+    };
+    if (next !== null && expectedRevision !== null) {
       await this.client.send(
-        new PutCommand({
-          TableName,
-          Item: this.item(sku, next),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': expectedVersion },
-        }),
+        new PutCommand({ TableName, Item: this.item(sku, next, expectedRevision + 1), ...unchangedSince }),
       );
       return;
     }
     const countDelta = next === null ? -1 : 1;
     const itemWrite =
       next === null
-        ? {
-            Delete: {
-              TableName,
-              Key,
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':expected': expectedVersion },
-            },
-          }
+        ? { Delete: { TableName, Key, ...unchangedSince } }
         : {
             Put: {
               TableName,
-              Item: this.item(sku, next),
+              Item: this.item(sku, next, 1),
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           };
@@ -122,11 +121,13 @@ export class DynamoImageSetRepository implements ImageSetRepository {
     );
   }
 
-  private item(sku: string, next: { version: string; images: StoredImage[] }): SkuItem {
+  private item(sku: string, next: { version: string; images: StoredImage[] }, revision: number): SkuItem {
     return {
       ...keys.sku(sku),
       sku,
       version: next.version,
+      revision,
+      writer: WRITERS.api,
       images: next.images,
       updatedAt: new Date().toISOString(),
       listPk: LIST_PARTITION.products,

@@ -2,7 +2,7 @@
  * The one definition of the table, read by the CDK stack and by local mode alike.
  *
  * Items (all in one table, partition key `pk`, no sort key):
- * - `SKU#<sku>`: one product's whole image set (`sku`, `version`, `images`, `updatedAt`), and the
+ * - `SKU#<sku>`: one product's whole image set (`sku`, `version`, `revision`, `writer`, `images`, `updatedAt`), and the
  *   list-index keys `listPk = PRODUCTS`, `listSk = <sku>`.
  * - `APIKEY#<sha256 of the key>`: one API key (`name`, `keyHash`, `lastFour`, `createdAt`), and the
  *   list-index keys `listPk = APIKEYS`, `listSk = <name>`.
@@ -20,6 +20,12 @@ export const TABLE_SCHEMA = {
   },
   stream: 'NEW_AND_OLD_IMAGES',
 } as const;
+
+/**
+ * The `writer` attribute of a SKU item: the stream's event filter starts pipeline work only for items the
+ * API wrote (or removed), so the pipeline's own status writes never feed back into it.
+ */
+export const WRITERS = { api: 'api', pipeline: 'pipeline' } as const;
 
 export const LIST_PARTITION = { products: 'PRODUCTS', apiKeys: 'APIKEYS' } as const;
 

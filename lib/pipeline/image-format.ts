@@ -1,0 +1,149 @@
+/** Image formats told apart by their first bytes, whatever the origin's Content-Type claims. */
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif';
+
+export const CONTENT_TYPES: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+};
+
+/** Bytes needed to tell every format apart (AVIF's brands come latest). */
+export const SNIFF_BYTES = 32;
+
+export interface Dimensions {
+  width: number;
+  height: number;
+}
+
+const ascii = (bytes: Buffer, start: number, end: number) => bytes.toString('latin1', start, end);
+
+export function detectFormat(head: Buffer): ImageFormat | null {
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  if (
+    head.length >= 8 &&
+    head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  ) {
+    return 'png';
+  }
+  if (head.length >= 6 && (ascii(head, 0, 6) === 'GIF87a' || ascii(head, 0, 6) === 'GIF89a')) return 'gif';
+  if (head.length >= 12 && ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return 'webp';
+  if (head.length >= 12 && ascii(head, 4, 8) === 'ftyp') {
+    const boxSize = head.readUInt32BE(0);
+    const end = Math.min(head.length, boxSize >= 16 ? boxSize : 12);
+    const brands = [ascii(head, 8, 12)];
+    for (let offset = 16; offset + 4 <= end; offset += 4) brands.push(ascii(head, offset, offset + 4));
+    if (brands.includes('avif') || brands.includes('avis')) return 'avif';
+  }
+  return null;
+}
+
+/** Width and height from the header bytes, for the formats that keep them at a fixed place. */
+export function headerDimensions(format: ImageFormat, head: Buffer): Dimensions | null {
+  switch (format) {
+    case 'png':
+      return head.length >= 24 && ascii(head, 12, 16) === 'IHDR'
+        ? { width: head.readUInt32BE(16), height: head.readUInt32BE(20) }
+        : null;
+    case 'gif':
+      return head.length >= 10 ? { width: head.readUInt16LE(6), height: head.readUInt16LE(8) } : null;
+    case 'webp':
+      return webpDimensions(head);
+    case 'avif':
+      return avifDimensions(head);
+    case 'jpeg':
+      return null;
+  }
+}
+
+function webpDimensions(head: Buffer): Dimensions | null {
+  if (head.length < 30) return null;
+  const chunk = ascii(head, 12, 16);
+  if (chunk === 'VP8 ' && head[23] === 0x9d && head[24] === 0x01 && head[25] === 0x2a) {
+    return { width: head.readUInt16LE(26) & 0x3fff, height: head.readUInt16LE(28) & 0x3fff };
+  }
+  if (chunk === 'VP8L' && head[20] === 0x2f) {
+    const bits = head.readUInt32LE(21);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') return { width: head.readUIntLE(24, 3) + 1, height: head.readUIntLE(27, 3) + 1 };
+  return null;
+}
+
+/** AVIF keeps its size in an `ispe` property box inside `meta`, which encoders write near the start. */
+function avifDimensions(head: Buffer): Dimensions | null {
+  let best: Dimensions | null = null;
+  for (
+    let at = head.indexOf('ispe', 0, 'latin1');
+    at >= 4 && at + 16 <= head.length;
+    at = head.indexOf('ispe', at + 4, 'latin1')
+  ) {
+    const candidate = { width: head.readUInt32BE(at + 8), height: head.readUInt32BE(at + 12) };
+    // A grid image lists its tiles too; the largest extent is the image itself.
+    if (!best || candidate.width * candidate.height > best.width * best.height) best = candidate;
+  }
+  return best;
+}
+
+const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
+/**
+ * Finds a JPEG's frame size while the bytes stream past: a JPEG's start-of-frame marker may follow
+ * large metadata segments, so it cannot be read from a fixed header. Holds at most a few bytes.
+ */
+export class JpegSizeScanner {
+  private pending = Buffer.alloc(0);
+  private skip = 2; // the SOI marker
+  private result: Dimensions | null = null;
+  private stopped = false;
+
+  get dimensions(): Dimensions | null {
+    return this.result;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.stopped) return;
+    let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = Buffer.alloc(0);
+    for (;;) {
+      if (this.skip > 0) {
+        const skipped = Math.min(this.skip, data.length);
+        this.skip -= skipped;
+        data = data.subarray(skipped);
+        if (this.skip > 0) return;
+      }
+      // Fill bytes (0xff) may pad between segments.
+      let at = 0;
+      while (at + 1 < data.length && data[at] === 0xff && data[at + 1] === 0xff) at++;
+      data = data.subarray(at);
+      if (data.length < 4) {
+        this.pending = Buffer.from(data);
+        return;
+      }
+      if (data[0] !== 0xff) {
+        this.stopped = true;
+        return;
+      }
+      const marker = data[1] ?? 0;
+      if (marker === 0xd9 || marker === 0xda) {
+        this.stopped = true; // end of image, or image data before any frame header
+        return;
+      }
+      if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+        data = data.subarray(2);
+        continue;
+      }
+      if (SOF_MARKERS.has(marker)) {
+        if (data.length < 9) {
+          this.pending = Buffer.from(data);
+          return;
+        }
+        this.result = { height: data.readUInt16BE(5), width: data.readUInt16BE(7) };
+        this.stopped = true;
+        return;
+      }
+      this.skip = 2 + data.readUInt16BE(2);
+    }
+  }
+}
