@@ -4,8 +4,8 @@ import { createDocumentClient } from '../lib/adapters/dynamodb/client';
 import { DynamoTokenStore } from '../lib/adapters/dynamodb/token-store';
 import { generateApiKey, hashApiKey } from '../lib/auth/keys';
 import type { TokenStore } from '../lib/auth/token-store';
+import { LOCAL_REGION } from './local/dynamodb-local';
 import { type LocalRuntime, RUNTIME_FILE } from './local/runtime-file';
-import { LOCAL_REGION } from './local/service';
 
 const USAGE = `Usage: npm run token -- <command>
   create <name>   create a key; it is printed once and stored only as its SHA-256 hash

@@ -39,6 +39,74 @@ function positiveInteger(env: Environment, name: string, fallback: number): numb
   return value;
 }
 
+function flag(env: Environment, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigurationError(`environment variable ${name} must be "true" or "false", got "${raw}"`);
+}
+
+function absoluteUrl(env: Environment, name: string): string {
+  const raw = required(env, name);
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return raw.replace(/\/+$/, '');
+  } catch {}
+  throw new ConfigurationError(`environment variable ${name} must be an http(s) URL, got "${raw}"`);
+}
+
+/** What the image pipeline function reads from its environment, once at start. */
+export interface PipelineConfig {
+  tableName: string;
+  region?: string;
+  dynamodbEndpoint?: string;
+  bucketName: string;
+  /** An S3-compatible server in local mode and tests; unset when deployed. */
+  s3Endpoint?: string;
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Public base of the copies: the CloudFront domain, or the local S3 server's bucket URL. */
+  cdnBaseUrl: string;
+  /** Lifts only the private-address rule of the fetcher; true in local mode only. */
+  allowPrivateImageHosts: boolean;
+  maxImageBytes: number;
+  connectTimeoutMs: number;
+  totalTimeoutMs: number;
+  maxCopyAttempts: number;
+  skuConcurrency: number;
+  imageConcurrency: number;
+  deadLetterQueueUrl?: string;
+  deadLetterFile?: string;
+  logLevel: LogLevel;
+}
+
+export function loadPipelineConfig(env: Environment = process.env): PipelineConfig {
+  const s3Endpoint = env.S3_ENDPOINT || undefined;
+  return {
+    tableName: required(env, 'TABLE_NAME'),
+    region: env.AWS_REGION || undefined,
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    bucketName: required(env, 'BUCKET_NAME'),
+    s3Endpoint,
+    s3Credentials: s3Endpoint
+      ? {
+          accessKeyId: required(env, 'S3_ACCESS_KEY_ID'),
+          secretAccessKey: required(env, 'S3_SECRET_ACCESS_KEY'),
+        }
+      : undefined,
+    cdnBaseUrl: absoluteUrl(env, 'CDN_BASE_URL'),
+    allowPrivateImageHosts: flag(env, 'ALLOW_PRIVATE_IMAGE_HOSTS'),
+    maxImageBytes: positiveInteger(env, 'MAX_IMAGE_BYTES', 20 * 1024 * 1024),
+    connectTimeoutMs: positiveInteger(env, 'FETCH_CONNECT_TIMEOUT_MS', 3_000),
+    totalTimeoutMs: positiveInteger(env, 'FETCH_TOTAL_TIMEOUT_MS', 30_000),
+    maxCopyAttempts: positiveInteger(env, 'MAX_COPY_ATTEMPTS', 3),
+    skuConcurrency: positiveInteger(env, 'PIPELINE_SKU_CONCURRENCY', 16),
+    imageConcurrency: positiveInteger(env, 'PIPELINE_IMAGE_CONCURRENCY', 4),
+    deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || undefined,
+    deadLetterFile: env.DEAD_LETTER_FILE || undefined,
+    logLevel: parseLogLevel(env.LOG_LEVEL),
+  };
+}
+
 export function loadConfig(env: Environment = process.env): ServiceConfig {
   return {
     tableName: required(env, 'TABLE_NAME'),

@@ -1,12 +1,21 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamodb/client';
 import { LeasedBlockIdAllocator } from './adapters/dynamodb/id-allocator';
 import { DynamoImageSetRepository } from './adapters/dynamodb/image-set-repository';
+import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
 import { DynamoTokenStore } from './adapters/dynamodb/token-store';
+import { FileDeadLetterSink } from './adapters/file/dead-letter-file';
+import { S3ImageObjectStore } from './adapters/s3/image-object-store';
+import { SqsDeadLetterSink } from './adapters/sqs/dead-letter-queue';
 import { type Authenticator, createAuthenticator } from './auth/authenticator';
-import type { ServiceConfig } from './config';
+import type { PipelineConfig, ServiceConfig } from './config';
 import type { IdAllocator, ImageSetRepository } from './domain/ports';
 import { createLogger, type Logger } from './logger';
+import { type FetchPolicy, openImage } from './pipeline/image-fetcher';
+import type { DeadLetterSink } from './pipeline/ports';
+import type { PipelineDependencies } from './pipeline/process-changes';
 
 /** What the API functions need, built once per process from the configuration. */
 export interface ApiDependencies {
@@ -32,5 +41,53 @@ export function createApiDependencies(
     authenticate: createAuthenticator(new DynamoTokenStore(client, config.tableName), {
       cacheTtlMs: config.authCacheTtlMs,
     }),
+  };
+}
+
+/** The image pipeline's dependencies, built once per process from its configuration. */
+export function createPipelineDependencies(
+  config: PipelineConfig,
+  clients: { dynamo?: DynamoDBDocumentClient; s3?: S3Client; sqs?: SQSClient } = {},
+): PipelineDependencies {
+  const logger = createLogger({ level: config.logLevel });
+  const dynamo =
+    clients.dynamo ?? createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const s3 =
+    clients.s3 ??
+    new S3Client({
+      region: config.region,
+      ...(config.s3Endpoint
+        ? {
+            endpoint: config.s3Endpoint,
+            forcePathStyle: true,
+            credentials: config.s3Credentials,
+            // S3-compatible servers store aws-chunked checksum framing as part of a streamed body.
+            requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          }
+        : {}),
+    });
+  const policy: FetchPolicy = {
+    allowPrivate: config.allowPrivateImageHosts,
+    maxBytes: config.maxImageBytes,
+    maxRedirects: 3,
+    connectTimeoutMs: config.connectTimeoutMs,
+    totalTimeoutMs: config.totalTimeoutMs,
+  };
+  const deadLetters: DeadLetterSink = config.deadLetterQueueUrl
+    ? new SqsDeadLetterSink(
+        clients.sqs ?? new SQSClient({ region: config.region }),
+        config.deadLetterQueueUrl,
+      )
+    : new FileDeadLetterSink(config.deadLetterFile ?? '.local/dead-letters.jsonl', logger);
+  return {
+    statuses: new DynamoImageStatusStore(dynamo, config.tableName),
+    objects: new S3ImageObjectStore(s3, config.bucketName),
+    open: (url) => openImage(url, policy),
+    deadLetters,
+    logger,
+    cdnBaseUrl: config.cdnBaseUrl,
+    maxAttempts: config.maxCopyAttempts,
+    skuConcurrency: config.skuConcurrency,
+    imageConcurrency: config.imageConcurrency,
   };
 }

@@ -5,6 +5,9 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
+/** DynamoDB Local takes any region; every local client uses this one. */
+export const LOCAL_REGION = 'local';
+
 export interface RunningDynamoDbLocal {
   endpoint: string;
   stop(): Promise<void>;
@@ -36,7 +39,7 @@ export function freePort(): Promise<number> {
 async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
-    region: 'local',
+    region: LOCAL_REGION,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });

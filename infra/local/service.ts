@@ -1,12 +1,16 @@
+import { appendFile, mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { dirname } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import { DynamoTokenStore } from '../../lib/adapters/dynamodb/token-store';
 import { API_KEY_PATTERN, generateApiKey, hashApiKey } from '../../lib/auth/keys';
+import type { Logger } from '../../lib/logger';
+import { LOCAL_REGION } from './dynamodb-local';
 import { createLocalServer, type LocalRoutes } from './http-server';
+import { type RunningS3Local, S3RVER_CREDENTIALS } from './s3-local';
+import { type RunningStreamPoller, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
-
-export const LOCAL_REGION = 'local';
 
 /** The environment the Lambda entry points read, pointed at a local engine. */
 export function localEnvironment(dynamodbEndpoint: string, tableName: string): Record<string, string> {
@@ -16,6 +20,56 @@ export function localEnvironment(dynamodbEndpoint: string, tableName: string): R
     AWS_REGION: LOCAL_REGION,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
+}
+
+/** What the pipeline function reads besides the table: the local S3 server as CDN origin. */
+export function localPipelineEnvironment(s3: RunningS3Local, deadLetterFile: string): Record<string, string> {
+  return {
+    BUCKET_NAME: s3.bucket,
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    CDN_BASE_URL: s3.publicBaseUrl,
+    // Local mode only: images served from this machine may be used.
+    ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
+    DEAD_LETTER_FILE: deadLetterFile,
+  };
+}
+
+/**
+ * The pipeline's Lambda entry point behind a local stream poller, imported after the environment is
+ * set. Records the poller gives up on are appended to the dead-letter file, as the deployed event
+ * source mapping sends them to its on-failure queue.
+ */
+export async function startLocalPipeline(
+  environment: Record<string, string>,
+  options: {
+    dynamodbEndpoint: string;
+    tableName: string;
+    deadLetterFile: string;
+    logger: Logger;
+    maxRetries?: number;
+  },
+): Promise<RunningStreamPoller> {
+  Object.assign(process.env, environment);
+  const { handler } = await import('../../functions/process-stream');
+  return startStreamPoller({
+    dynamodbEndpoint: options.dynamodbEndpoint,
+    tableName: options.tableName,
+    handler,
+    logger: options.logger,
+    maxRetries: options.maxRetries,
+    onFailure: async (record) => {
+      await mkdir(dirname(options.deadLetterFile), { recursive: true });
+      await appendFile(
+        options.deadLetterFile,
+        `${JSON.stringify({ kind: 'stream-record-failed', record })}\n`,
+      );
+      options.logger.error('stream record dead-lettered', {
+        sequenceNumber: record.dynamodb?.SequenceNumber,
+      });
+    },
+  });
 }
 
 export async function prepareTable(dynamodbEndpoint: string, tableName: string): Promise<void> {

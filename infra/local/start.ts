@@ -1,10 +1,21 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createLogger } from '../../lib/logger';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { type LocalRuntime, RUNTIME_FILE } from './runtime-file';
-import { loadApiRoutes, localEnvironment, prepareTable, registerApiKey, startApiServer } from './service';
+import { startS3Local } from './s3-local';
+import {
+  loadApiRoutes,
+  localEnvironment,
+  localPipelineEnvironment,
+  prepareTable,
+  registerApiKey,
+  startApiServer,
+  startLocalPipeline,
+} from './service';
 
 const RESOURCE = '/api/i1/downloadable_image/';
+const BUCKET = 'product-images';
 
 function say(line = ''): void {
   process.stderr.write(`${line}\n`);
@@ -12,25 +23,38 @@ function say(line = ''): void {
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
+  }
   const tableName = process.env.TABLE_NAME ?? 'product-images-local';
   const dataDirectory = process.env.LOCAL_DATA_DIR ? resolve(process.env.LOCAL_DATA_DIR) : undefined;
-  if (dataDirectory) mkdirSync(dataDirectory, { recursive: true });
+  const deadLetterFile = resolve('.local', 'dead-letters.jsonl');
+  if (dataDirectory) mkdirSync(resolve(dataDirectory, 'dynamodb'), { recursive: true });
+  const logger = createLogger({ service: 'product-images-local' });
 
-  const dynamo = await startDynamoDbLocal({ dataDirectory });
+  const stops: Array<() => Promise<void>> = [];
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     rmSync(RUNTIME_FILE, { force: true });
-    await dynamo.stop();
+    for (const stopOne of stops.reverse()) await stopOne().catch(() => undefined);
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
   try {
+    const dynamo = await startDynamoDbLocal({
+      dataDirectory: dataDirectory && resolve(dataDirectory, 'dynamodb'),
+    });
+    stops.push(() => dynamo.stop());
+    const s3 = await startS3Local({
+      bucket: BUCKET,
+      directory: dataDirectory && resolve(dataDirectory, 's3'),
+    });
+    stops.push(() => s3.stop());
+
     await prepareTable(dynamo.endpoint, tableName);
     const apiKey = await registerApiKey(
       dynamo.endpoint,
@@ -38,8 +62,19 @@ async function main(): Promise<void> {
       'local',
       process.env.API_TOKEN || undefined,
     );
-    const environment = localEnvironment(dynamo.endpoint, tableName);
-    const { baseUrl } = await startApiServer(await loadApiRoutes(environment), port);
+    const environment = {
+      ...localEnvironment(dynamo.endpoint, tableName),
+      ...localPipelineEnvironment(s3, deadLetterFile),
+    };
+    const { baseUrl, server } = await startApiServer(await loadApiRoutes(environment), port);
+    stops.push(() => new Promise((done) => server.close(() => done())));
+    const poller = await startLocalPipeline(environment, {
+      dynamodbEndpoint: dynamo.endpoint,
+      tableName,
+      deadLetterFile,
+      logger,
+    });
+    stops.push(() => poller.stop());
 
     const runtime: LocalRuntime = { tableName, dynamodbEndpoint: dynamo.endpoint, baseUrl, pid: process.pid };
     mkdirSync(resolve('.local'), { recursive: true });
@@ -49,6 +84,7 @@ async function main(): Promise<void> {
     say(
       `DynamoDB Local: ${dynamo.endpoint} (table ${tableName}, ${dataDirectory ? `kept in ${dataDirectory}` : 'in memory'})`,
     );
+    say(`CDN origin (S3-compatible): ${s3.publicBaseUrl}/  dead letters: ${deadLetterFile}`);
     say(`API key: ${apiKey}${process.env.API_TOKEN ? ' (from API_TOKEN)' : ''}`);
     say();
     say('Try it:');

@@ -19,6 +19,8 @@ export interface ImageCopy {
   height?: number;
   bytes?: number;
   content_type?: string;
+  /** Transient copy failures so far; internal, never shown in answers. */
+  attempts?: number;
 }
 
 /** One image as it is stored inside its SKU's item. */

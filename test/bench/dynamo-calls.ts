@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createGetImagesHandler } from '../../functions/get-images';
 import { createPostImagesHandler } from '../../functions/post-images';
-import { startDynamoDbLocal } from '../../infra/local/dynamodb-local';
-import { LOCAL_REGION, prepareTable, registerApiKey } from '../../infra/local/service';
+import { LOCAL_REGION, startDynamoDbLocal } from '../../infra/local/dynamodb-local';
+import { prepareTable, registerApiKey } from '../../infra/local/service';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import { DynamoImageSetRepository } from '../../lib/adapters/dynamodb/image-set-repository';
 import { loadConfig } from '../../lib/config';

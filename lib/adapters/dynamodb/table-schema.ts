@@ -27,6 +27,16 @@ export const TABLE_SCHEMA = {
  */
 export const WRITERS = { api: 'api', pipeline: 'pipeline' } as const;
 
+/**
+ * The stream records that start pipeline work, as Lambda event-filter patterns (any one may match): a
+ * removed item, or an item the API wrote. The deployed event source mapping and the local poller both
+ * apply exactly these.
+ */
+export const PIPELINE_EVENT_PATTERNS = [
+  { eventName: ['REMOVE'] },
+  { dynamodb: { NewImage: { writer: { S: [WRITERS.api] } } } },
+] as const;
+
 export const LIST_PARTITION = { products: 'PRODUCTS', apiKeys: 'APIKEYS' } as const;
 
 export const keys = {

@@ -1,0 +1,33 @@
+import middy from '@middy/core';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { toChangeRecord } from '../lib/adapters/dynamodb/stream-records';
+import { loadPipelineConfig } from '../lib/config';
+import type { ImageSetChangeRecord } from '../lib/pipeline/changes';
+import { type PipelineDependencies, processChanges } from '../lib/pipeline/process-changes';
+import { createPipelineDependencies } from '../lib/service';
+
+/**
+ * The image pipeline, fed by the table's stream: copies new images to the CDN origin, deletes removed
+ * ones, and reports the records to retry as partial batch failures.
+ */
+export function createProcessStreamHandler(deps: PipelineDependencies) {
+  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>().handler(
+    async (event, context) => {
+      const records = event.Records.map(toChangeRecord).filter(
+        (record): record is ImageSetChangeRecord => record !== null,
+      );
+      const started = performance.now();
+      const { failed } = await processChanges(records, deps);
+      deps.logger.info('stream batch processed', {
+        requestId: context.awsRequestId,
+        records: event.Records.length,
+        skuRecords: records.length,
+        retried: failed.length,
+        durationMs: Math.round(performance.now() - started),
+      });
+      return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+    },
+  );
+}
+
+export const handler = createProcessStreamHandler(createPipelineDependencies(loadPipelineConfig()));

@@ -1,0 +1,187 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
+import type { Logger } from '../../lib/logger';
+import { LOCAL_REGION } from './dynamodb-local';
+
+export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
+
+export interface StreamPollerOptions {
+  dynamodbEndpoint: string;
+  tableName: string;
+  handler: StreamHandler;
+  logger: Logger;
+  /** As the event source mapping's BatchSize. */
+  batchSize?: number;
+  /** As its MaximumRetryAttempts: deliveries of a failing record after the first. */
+  maxRetries?: number;
+  /** Called with a record given up on after the last retry, as the on-failure destination would be. */
+  onFailure: (record: DynamoDBRecord) => Promise<void>;
+  pollIntervalMs?: number;
+}
+
+/** A Lambda event-filter pattern: every key must match; a leaf array lists the accepted values. */
+export function matchesPattern(pattern: unknown, value: unknown): boolean {
+  if (Array.isArray(pattern)) return pattern.includes(value);
+  if (typeof pattern !== 'object' || pattern === null) return false;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(pattern).every(([key, inner]) =>
+    matchesPattern(inner, (value as Record<string, unknown>)[key]),
+  );
+}
+
+const wantedByPipeline = (record: DynamoDBRecord) =>
+  PIPELINE_EVENT_PATTERNS.some((pattern) => matchesPattern(pattern, record));
+
+function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventVersion: record.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: LOCAL_REGION,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(record.dynamodb as DynamoDBRecord['dynamodb']),
+      ApproximateCreationDateTime: created ? Math.floor(new Date(created).getTime() / 1000) : undefined,
+    },
+  };
+}
+
+function context(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'process-stream-local',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:process-stream-local',
+    memoryLimitInMB: '1024',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: 'local',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 300_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export interface RunningStreamPoller {
+  stop(): Promise<void>;
+}
+
+/**
+ * Local mode's event source mapping: reads DynamoDB Local's stream shard by shard, applies the same
+ * event filter, calls the pipeline handler in batches, and on partial batch failure delivers again from
+ * the lowest failed record (with what follows it), up to `maxRetries` times, then hands that record to
+ * `onFailure` and goes on.
+ */
+export async function startStreamPoller(options: StreamPollerOptions): Promise<RunningStreamPoller> {
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const dynamo = new DynamoDBClient({
+    endpoint: options.dynamodbEndpoint,
+    region: LOCAL_REGION,
+    credentials,
+  });
+  const streams = new DynamoDBStreamsClient({
+    endpoint: options.dynamodbEndpoint,
+    region: LOCAL_REGION,
+    credentials,
+  });
+  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const streamArn = Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+
+  const batchSize = options.batchSize ?? 100;
+  const maxRetries = options.maxRetries ?? 3;
+  const pollIntervalMs = options.pollIntervalMs ?? 100;
+  const iterators = new Map<string, string | null>();
+  let stopping = false;
+
+  const deliver = async (records: DynamoDBRecord[]) => {
+    let pending = records;
+    let deliveries = 0;
+    while (pending.length > 0 && !stopping) {
+      let failedIds: string[];
+      try {
+        const response = await options.handler({ Records: pending }, context());
+        failedIds = (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
+      } catch (error) {
+        options.logger.error('stream handler failed', { error });
+        failedIds = [pending[0]?.dynamodb?.SequenceNumber ?? ''];
+      }
+      const firstFailed = pending.findIndex((record) =>
+        failedIds.includes(record.dynamodb?.SequenceNumber ?? ''),
+      );
+      if (firstFailed < 0) return;
+      pending = pending.slice(firstFailed);
+      deliveries++;
+      if (deliveries > maxRetries) {
+        const [givenUp, ...rest] = pending;
+        if (givenUp) await options.onFailure(givenUp);
+        pending = rest;
+        deliveries = 0;
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * deliveries));
+    }
+  };
+
+  const pollShard = async (shardId: string) => {
+    const iterator = iterators.get(shardId);
+    if (!iterator) return;
+    const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+    const records = (page.Records ?? [])
+      .map((record) => toLambdaRecord(record, streamArn))
+      .filter(wantedByPipeline);
+    if (records.length > 0) await deliver(records);
+    iterators.set(shardId, page.NextShardIterator ?? null);
+  };
+
+  const discoverShards = async () => {
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      iterators.set(shard.ShardId, ShardIterator ?? null);
+    }
+  };
+
+  const loop = (async () => {
+    let sinceDiscovery = Number.POSITIVE_INFINITY;
+    while (!stopping) {
+      try {
+        if (sinceDiscovery++ >= 10) {
+          await discoverShards();
+          sinceDiscovery = 0;
+        }
+        for (const shardId of [...iterators.keys()]) await pollShard(shardId);
+      } catch (error) {
+        if (!stopping) options.logger.warn('stream poll failed', { error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+    }
+  })();
+
+  return {
+    stop: async () => {
+      stopping = true;
+      await loop;
+      dynamo.destroy();
+      streams.destroy();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ImageSet } from '../../domain/image';
+import type { ImageProgress, ImageStatusStore } from '../../pipeline/ports';
+import { withStorageErrors } from './client';
+import { DynamoImageSetRepository } from './image-set-repository';
+import { keys, WRITERS } from './table-schema';
+
+/** Every field the pipeline owns on an image; a field not given in a record is removed. */
+const PROGRESS_FIELDS = [
+  'status',
+  'cdn_url',
+  'error',
+  'width',
+  'height',
+  'bytes',
+  'content_type',
+  'attempts',
+] as const;
+
+/** A POST may move the image between our read and our write; this many reads to find it again. */
+const MAX_LOCATE_ATTEMPTS = 5;
+
+/**
+ * Records pipeline progress on one image inside its SKU's item. The write is conditional on the image
+ * still sitting at the index we found it, so it never lands on another image; it raises `revision`, so
+ * a POST computed before it retries instead of overwriting it, and leaves `version` (the ETag) alone.
+ */
+export class DynamoImageStatusStore implements ImageStatusStore {
+  private readonly sets: DynamoImageSetRepository;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.sets = new DynamoImageSetRepository(client, tableName);
+  }
+
+  find(sku: string): Promise<ImageSet | null> {
+    return this.sets.find(sku);
+  }
+
+  async record(sku: string, imageId: number, progress: ImageProgress): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_LOCATE_ATTEMPTS; attempt++) {
+      const set = await this.find(sku);
+      const index = set?.images.findIndex((image) => image.id === imageId) ?? -1;
+      if (index < 0) return false;
+      try {
+        await withStorageErrors(() => this.client.send(this.update(sku, index, imageId, progress)));
+        return true;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    throw Object.assign(new Error('image kept moving while its status was recorded'), {
+      name: 'ThrottlingException',
+    });
+  }
+
+  private update(sku: string, index: number, imageId: number, progress: ImageProgress): UpdateCommand {
+    const names: Record<string, string> = {
+      '#images': 'images',
+      '#id': 'id',
+      '#revision': 'revision',
+      '#writer': 'writer',
+    };
+    const values: Record<string, unknown> = { ':id': imageId, ':one': 1, ':pipeline': WRITERS.pipeline };
+    const set = ['#revision = #revision + :one', '#writer = :pipeline'];
+    const remove: string[] = [];
+    for (const field of PROGRESS_FIELDS) {
+      names[`#${field}`] = field;
+      const value = progress[field];
+      if (value === undefined) remove.push(`#images[${index}].#${field}`);
+      else {
+        values[`:${field}`] = value;
+        set.push(`#images[${index}].#${field} = :${field}`);
+      }
+    }
+    return new UpdateCommand({
+      TableName: this.tableName,
+      Key: keys.sku(sku),
+      UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: `#images[${index}].#id = :id`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+  }
+}

@@ -1,0 +1,145 @@
+import type { StoredImage } from '../domain/image';
+import type { Logger } from '../logger';
+import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
+import { mapWithConcurrency } from './concurrency';
+import { ImageCopyError, permanent, transient } from './fetch-errors';
+import { cdnUrl, objectKey } from './object-key';
+import type { DeadLetterSink, ImageObjectStore, ImageOpener, ImageStatusStore } from './ports';
+
+export interface PipelineDependencies {
+  statuses: ImageStatusStore;
+  objects: ImageObjectStore;
+  open: ImageOpener;
+  deadLetters: DeadLetterSink;
+  logger: Logger;
+  cdnBaseUrl: string;
+  /** Transient failures an image may have before it is failed for good and dead-lettered. */
+  maxAttempts: number;
+  /** SKUs processed at once. */
+  skuConcurrency: number;
+  /** Images of one record copied at once. */
+  imageConcurrency: number;
+}
+
+export interface BatchOutcome {
+  /** Sequence numbers to report as batch item failures: each SKU's first record that must be retried. */
+  failed: string[];
+}
+
+type CopyOutcome = 'settled' | 'retry';
+
+function copyError(error: unknown): ImageCopyError {
+  if (error instanceof ImageCopyError) return error;
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause instanceof ImageCopyError) return cause;
+  return transient('storage error');
+}
+
+async function copyImage(
+  record: ImageSetChangeRecord,
+  image: StoredImage,
+  deps: PipelineDependencies,
+): Promise<CopyOutcome> {
+  const key = objectKey(record.sku, image.id);
+  const log = deps.logger.child({
+    sku: record.sku,
+    imageId: image.id,
+    sequenceNumber: record.sequenceNumber,
+  });
+  try {
+    const opened = await deps.open(image.url);
+    try {
+      await deps.objects.put(key, opened.body, opened.contentType);
+    } catch (error) {
+      opened.abort();
+      throw error;
+    }
+    const { bytes, dimensions } = opened.summary();
+    if (!dimensions) {
+      await deps.objects.delete(key);
+      throw permanent('image dimensions unreadable');
+    }
+    await deps.statuses.record(record.sku, image.id, {
+      status: 'ready',
+      cdn_url: cdnUrl(deps.cdnBaseUrl, key),
+      width: dimensions.width,
+      height: dimensions.height,
+      bytes,
+      content_type: opened.contentType,
+    });
+    log.info('image copied', { bytes, contentType: opened.contentType });
+    return 'settled';
+  } catch (error) {
+    const failure = copyError(error);
+    if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
+    const attempts = (image.attempts ?? 0) + 1;
+    if (failure.permanent || attempts >= deps.maxAttempts) {
+      await deps.statuses.record(record.sku, image.id, { status: 'failed', error: failure.reason, attempts });
+      if (!failure.permanent) {
+        await deps.deadLetters.send({
+          sku: record.sku,
+          imageId: image.id,
+          url: image.url,
+          reason: failure.reason,
+          attempts,
+          sequenceNumber: record.sequenceNumber,
+          failedAt: new Date().toISOString(),
+        });
+      }
+      log.warn('image failed', { reason: failure.reason, attempts, permanent: failure.permanent });
+      return 'settled';
+    }
+    await deps.statuses.record(record.sku, image.id, { status: 'pending', attempts });
+    log.warn('image copy will be retried', { reason: failure.reason, attempts });
+    return 'retry';
+  }
+}
+
+/** Does what one record asks; answers false when it must be retried. */
+async function processRecord(record: ImageSetChangeRecord, deps: PipelineDependencies): Promise<boolean> {
+  const { copy, remove } = workFor(record);
+  await Promise.all(remove.map((image) => deps.objects.delete(objectKey(record.sku, image.id))));
+  if (copy.length === 0) return true;
+
+  // The newest state decides: an image a later POST removed, or one already settled, is left alone.
+  const current = await deps.statuses.find(record.sku);
+  const pending = (current?.images ?? []).filter(
+    (image) => image.status === 'pending' && copy.some((wanted) => wanted.id === image.id),
+  );
+  const outcomes = await mapWithConcurrency(pending, deps.imageConcurrency, (image) =>
+    copyImage(record, image, deps),
+  );
+  return outcomes.every((outcome) => outcome === 'settled');
+}
+
+/**
+ * Processes a batch of stream records: each SKU's records in order, different SKUs in parallel. A SKU
+ * stops at its first record that must be retried; that record is reported, and the event source
+ * mapping delivers it again with what follows it. Records already done are done again harmlessly.
+ */
+export async function processChanges(
+  records: readonly ImageSetChangeRecord[],
+  deps: PipelineDependencies,
+): Promise<BatchOutcome> {
+  const failed: string[] = [];
+  await mapWithConcurrency(groupBySku(records), deps.skuConcurrency, async (group) => {
+    for (const record of group) {
+      let done: boolean;
+      try {
+        done = await processRecord(record, deps);
+      } catch (error) {
+        deps.logger.warn('record will be retried', {
+          sku: record.sku,
+          sequenceNumber: record.sequenceNumber,
+          error,
+        });
+        done = false;
+      }
+      if (!done) {
+        failed.push(record.sequenceNumber);
+        return;
+      }
+    }
+  });
+  return { failed };
+}
