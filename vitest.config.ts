@@ -12,7 +12,13 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          env: { TABLE_NAME: 'unit-test-table', AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' },
+          env: {
+            TABLE_NAME: 'unit-test-table',
+            AWS_REGION: 'eu-west-1',
+            BUCKET_NAME: 'unit-test-bucket',
+            CDN_BASE_URL: 'https://cdn.example.test',
+            LOG_LEVEL: 'silent',
+          },
         },
       },
       {

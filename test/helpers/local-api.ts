@@ -1,14 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
+import { type RunningS3Local, startS3Local } from '../../infra/local/s3-local';
 import {
   loadApiRoutes,
   localEnvironment,
+  localPipelineEnvironment,
   prepareTable,
   registerApiKey,
   startApiServer,
+  startLocalPipeline,
 } from '../../infra/local/service';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
+import type { ImageView } from '../../lib/domain/image';
+import { createLogger } from '../../lib/logger';
 
 export const RESOURCE_PATH = '/api/i1/downloadable_image/';
 
@@ -19,16 +27,40 @@ export interface TestApi {
   apiKey: string;
   tableName: string;
   dynamodbEndpoint: string;
+  /** With `withPipeline`: the S3-compatible CDN origin and the dead-letter file. */
+  s3?: RunningS3Local;
+  deadLetterFile?: string;
   close(): Promise<void>;
 }
 
-/** A fresh table in the shared DynamoDB Local and the local HTTP server in front of the real handlers. */
-export async function startTestApi(): Promise<TestApi> {
+/**
+ * A fresh table in the shared DynamoDB Local and the local HTTP server in front of the real handlers;
+ * with `withPipeline`, also an S3-compatible server and the stream poller feeding the pipeline handler,
+ * as `npm start` runs them.
+ */
+export async function startTestApi(options: { withPipeline?: boolean } = {}): Promise<TestApi> {
   const dynamodbEndpoint = inject('dynamodbEndpoint');
   const tableName = `test-${randomUUID()}`;
   await prepareTable(dynamodbEndpoint, tableName);
   const apiKey = await registerApiKey(dynamodbEndpoint, tableName, 'test');
-  const routes = await loadApiRoutes(localEnvironment(dynamodbEndpoint, tableName));
+  const environment = localEnvironment(dynamodbEndpoint, tableName);
+  const stops: Array<() => Promise<void>> = [];
+  let s3: RunningS3Local | undefined;
+  let deadLetterFile: string | undefined;
+  if (options.withPipeline) {
+    s3 = await startS3Local({ bucket: 'cdn-origin' });
+    stops.push(s3.stop);
+    deadLetterFile = join(mkdtempSync(join(tmpdir(), 'product-images-dlq-')), 'dead-letters.jsonl');
+    Object.assign(environment, localPipelineEnvironment(s3, deadLetterFile));
+    const poller = await startLocalPipeline(environment, {
+      dynamodbEndpoint,
+      tableName,
+      deadLetterFile,
+      logger: createLogger({ level: 'silent' }),
+    });
+    stops.unshift(poller.stop);
+  }
+  const routes = await loadApiRoutes(environment);
   const { baseUrl, server } = await startApiServer(routes, 0);
   return {
     baseUrl,
@@ -36,7 +68,12 @@ export async function startTestApi(): Promise<TestApi> {
     apiKey,
     tableName,
     dynamodbEndpoint,
-    close: () => closeServer(server),
+    s3,
+    deadLetterFile,
+    close: async () => {
+      await closeServer(server);
+      for (const stop of stops) await stop();
+    },
   };
 }
 
@@ -79,5 +116,19 @@ export function client(api: TestApi) {
     getUrl: (url: string) => call('GET', url),
     post: (body: unknown, extra?: Record<string, string>) => call('POST', api.url, body, extra),
     call,
+    /** Polls one product until `done` holds for its images (the pipeline works asynchronously). */
+    waitForImages: async (sku: string, done: (images: ImageView[]) => boolean, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const response = await call('GET', `${api.url}?${new URLSearchParams({ product_sku: sku })}`);
+        const images: ImageView[] = response.json.results[0]?.images ?? [];
+        if (done(images)) return { images, etag: response.headers.get('etag') };
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${sku}: ${JSON.stringify(images)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
   };
 }
+
+export const settled = (images: ImageView[]) =>
+  images.length > 0 && images.every((image) => image.status !== 'pending');

@@ -1,0 +1,231 @@
+import { DeleteObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createProcessStreamHandler } from '../../functions/process-stream';
+import { keys } from '../../lib/adapters/dynamodb/table-schema';
+import { loadPipelineConfig } from '../../lib/config';
+import type { StoredImage } from '../../lib/domain/image';
+import { transient } from '../../lib/pipeline/fetch-errors';
+import type { ImageOpener } from '../../lib/pipeline/ports';
+import { createPipelineDependencies } from '../../lib/service';
+import { dynamoErrors, mockDynamo } from '../helpers/dynamo-mock';
+import { lambdaContext } from '../helpers/events';
+import { png } from '../helpers/images';
+import { failingOpen, image, openedFrom, streamEvent, streamRecord } from '../helpers/stream-events';
+
+const config = loadPipelineConfig({
+  TABLE_NAME: 'unit-test-table',
+  AWS_REGION: 'eu-west-1',
+  BUCKET_NAME: 'cdn-origin',
+  CDN_BASE_URL: 'https://d123.cloudfront.net',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+  MAX_COPY_ATTEMPTS: '3',
+  LOG_LEVEL: 'silent',
+});
+
+let ddb: ReturnType<typeof mockDynamo>;
+const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
+
+beforeEach(() => {
+  ddb = mockDynamo();
+  s3.reset();
+  sqs.reset();
+  s3.on(PutObjectCommand).resolves({});
+  s3.on(DeleteObjectCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({});
+});
+afterEach(() => {
+  ddb.restore();
+});
+
+const bytes = png(8, 6);
+const openPng: ImageOpener = async () => openedFrom(bytes);
+
+function handlerWith(open: ImageOpener) {
+  const deps = createPipelineDependencies(config, {
+    s3: new S3Client({ region: 'eu-west-1' }),
+    sqs: new SQSClient({ region: 'eu-west-1' }),
+  });
+  return createProcessStreamHandler({ ...deps, open });
+}
+
+function stored(sku: string, images: StoredImage[]) {
+  ddb.on(GetCommand, { Key: keys.sku(sku) }).resolves({
+    Item: { ...keys.sku(sku), sku, version: 'v', revision: 3, writer: 'api', images },
+  });
+}
+
+const s3Error = () =>
+  new S3ServiceException({
+    name: 'InternalError',
+    $fault: 'server',
+    $metadata: { httpStatusCode: 500 },
+    message: 'We encountered an internal error',
+  });
+
+describe('the stream handler with mocked AWS clients', () => {
+  it('copies a new image to S3 and records it ready, leaving the version alone', async () => {
+    stored('A', [image(1), image(2, { order: 1 })]);
+    const result = await handlerWith(openPng)(
+      streamEvent(streamRecord('A', [image(1, { status: 'ready' })], [image(1), image(2)])),
+      lambdaContext(),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    const [put] = s3.commandCalls(PutObjectCommand);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(put?.args[0].input).toMatchObject({
+      Bucket: 'cdn-origin',
+      Key: 'products/A/2',
+      ContentType: 'image/png',
+      CacheControl: 'public, max-age=31536000, immutable',
+    });
+    const [update] = ddb.commandCalls(UpdateCommand);
+    const input = update?.args[0].input;
+    expect(input?.ConditionExpression).toBe('#images[1].#id = :id');
+    expect(input?.ExpressionAttributeValues).toMatchObject({
+      ':id': 2,
+      ':status': 'ready',
+      ':cdn_url': 'https://d123.cloudfront.net/products/A/2',
+      ':width': 8,
+      ':height': 6,
+      ':bytes': bytes.length,
+      ':content_type': 'image/png',
+    });
+    expect(input?.UpdateExpression).toContain('#revision = #revision + :one');
+    expect(input?.UpdateExpression).not.toContain('version');
+  });
+
+  it('reports an S3 failure as a batch item failure and counts the attempt', async () => {
+    stored('A', [image(2)]);
+    s3.on(PutObjectCommand).rejects(s3Error());
+    const record = streamRecord('A', [], [image(2)]);
+    const result = await handlerWith(openPng)(streamEvent(record), lambdaContext());
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    const [update] = ddb.commandCalls(UpdateCommand);
+    expect(update?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':status': 'pending',
+      ':attempts': 1,
+    });
+  });
+
+  it('reports DynamoDB throttling as a batch item failure without copying', async () => {
+    ddb.on(GetCommand, { Key: keys.sku('A') }).rejects(dynamoErrors.throttled());
+    const record = streamRecord('A', [], [image(2)]);
+    const result = await handlerWith(openPng)(streamEvent(record), lambdaContext());
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('fails an image at once on a permanent origin failure, and does not report the record', async () => {
+    stored('A', [image(2)]);
+    const result = await handlerWith(failingOpen.permanent('HTTP 404 from origin'))(
+      streamEvent(streamRecord('A', [], [image(2)])),
+      lambdaContext(),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    const [update] = ddb.commandCalls(UpdateCommand);
+    expect(update?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':status': 'failed',
+      ':error': 'HTTP 404 from origin',
+    });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('after the last transient attempt fails the image and dead-letters it, without reporting', async () => {
+    stored('A', [image(2, { attempts: 2 })]);
+    const record = streamRecord('A', [], [image(2)]);
+    const result = await handlerWith(failingOpen.transient('HTTP 503 from origin'))(
+      streamEvent(record),
+      lambdaContext(),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':status': 'failed',
+      ':error': 'HTTP 503 from origin',
+      ':attempts': 3,
+    });
+    const message = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+    expect(message).toMatchObject({
+      sku: 'A',
+      imageId: 2,
+      reason: 'HTTP 503 from origin',
+      attempts: 3,
+      sequenceNumber: record.dynamodb?.SequenceNumber,
+    });
+  });
+
+  it('a status write that loses a race to a POST removing the image changes nothing', async () => {
+    ddb
+      .on(GetCommand, { Key: keys.sku('A') })
+      .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
+      .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
+      .resolves({ Item: { ...keys.sku('A'), sku: 'A', version: 'w', revision: 4, images: [image(9)] } });
+    ddb.on(UpdateCommand).rejectsOnce(dynamoErrors.conditionFailed()).resolves({});
+    const result = await handlerWith(openPng)(
+      streamEvent(streamRecord('A', [], [image(2)])),
+      lambdaContext(),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('finds the image again when a POST moved it before the status write', async () => {
+    ddb
+      .on(GetCommand, { Key: keys.sku('A') })
+      .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
+      .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
+      .resolves({
+        Item: { ...keys.sku('A'), sku: 'A', version: 'w', revision: 4, images: [image(1), image(2)] },
+      });
+    ddb.on(UpdateCommand).rejectsOnce(dynamoErrors.conditionFailed()).resolves({});
+    await handlerWith(openPng)(streamEvent(streamRecord('A', [], [image(2)])), lambdaContext());
+    const updates = ddb.commandCalls(UpdateCommand);
+    expect(updates).toHaveLength(2);
+    expect(updates[1]?.args[0].input.ConditionExpression).toBe('#images[1].#id = :id');
+  });
+
+  it('deletes the copies of removed images, and of every image when the SKU is removed', async () => {
+    await handlerWith(openPng)(
+      streamEvent(
+        streamRecord('A', [image(1), image(2)], [image(2)]),
+        streamRecord('B', [image(3), image(4)], null),
+      ),
+      lambdaContext(),
+    );
+    const deleted = s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key);
+    expect(deleted.sort()).toEqual(['products/A/1', 'products/B/3', 'products/B/4']);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('does nothing for its own status writes, nor for images a newer POST already removed', async () => {
+    stored('A', [image(7)]);
+    await handlerWith(openPng)(
+      streamEvent(
+        streamRecord('A', [image(1)], [image(1, { status: 'ready' })], 'pipeline'),
+        streamRecord('A', [], [image(5)]),
+      ),
+      lambdaContext(),
+    );
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('stops a SKU at its first failing record but carries on with other SKUs', async () => {
+    stored('A', [image(1), image(2)]);
+    stored('B', [image(3)]);
+    const opener: ImageOpener = async (url) => {
+      if (url.endsWith('/1.png')) throw transient('HTTP 500 from origin');
+      return openedFrom(bytes);
+    };
+    const first = streamRecord('A', [], [image(1)]);
+    const second = streamRecord('A', [image(1)], [image(1), image(2)]);
+    const other = streamRecord('B', [], [image(3)]);
+    const result = await handlerWith(opener)(streamEvent(first, other, second), lambdaContext());
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: first.dynamodb?.SequenceNumber }]);
+    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual(['products/B/3']);
+  });
+});
