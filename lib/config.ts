@@ -99,7 +99,7 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     connectTimeoutMs: positiveInteger(env, 'FETCH_CONNECT_TIMEOUT_MS', 3_000),
     totalTimeoutMs: positiveInteger(env, 'FETCH_TOTAL_TIMEOUT_MS', 30_000),
     maxCopyAttempts: positiveInteger(env, 'MAX_COPY_ATTEMPTS', 3),
-    skuConcurrency: positiveInteger(env, 'PIPELINE_SKU_CONCURRENCY', 16),
+    skuConcurrency: positiveInteger(env, 'PIPELINE_SKU_CONCURRENCY', 32),
     imageConcurrency: positiveInteger(env, 'PIPELINE_IMAGE_CONCURRENCY', 4),
     deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || undefined,
     deadLetterFile: env.DEAD_LETTER_FILE || undefined,

@@ -18,8 +18,9 @@ export interface ImageStatusStore {
   /**
    * Records progress on the image with that id, wherever it now sits in the set, without touching the
    * set's version (its ETag). Answers false, changing nothing, when the image is no longer in the set.
+   * `lastRead` is a recent read of the set, which saves a read when the image has not moved since.
    */
-  record(sku: string, imageId: number, progress: ImageProgress): Promise<boolean>;
+  record(sku: string, imageId: number, progress: ImageProgress, lastRead?: ImageSet | null): Promise<boolean>;
 }
 
 /** Where the details of images that failed for good after every retry are kept for a person to look at. */

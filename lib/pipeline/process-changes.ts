@@ -1,4 +1,4 @@
-import type { StoredImage } from '../domain/image';
+import type { ImageSet, StoredImage } from '../domain/image';
 import type { Logger } from '../logger';
 import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
 import { mapWithConcurrency } from './concurrency';
@@ -38,6 +38,7 @@ function copyError(error: unknown): ImageCopyError {
 async function copyImage(
   record: ImageSetChangeRecord,
   image: StoredImage,
+  current: ImageSet,
   deps: PipelineDependencies,
 ): Promise<CopyOutcome> {
   const key = objectKey(record.sku, image.id);
@@ -59,14 +60,15 @@ async function copyImage(
       await deps.objects.delete(key);
       throw permanent('image dimensions unreadable');
     }
-    await deps.statuses.record(record.sku, image.id, {
-      status: 'ready',
+    const ready = {
+      status: 'ready' as const,
       cdn_url: cdnUrl(deps.cdnBaseUrl, key),
       width: dimensions.width,
       height: dimensions.height,
       bytes,
       content_type: opened.contentType,
-    });
+    };
+    await deps.statuses.record(record.sku, image.id, ready, current);
     log.info('image copied', { bytes, contentType: opened.contentType });
     return 'settled';
   } catch (error) {
@@ -74,7 +76,12 @@ async function copyImage(
     if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
     const attempts = (image.attempts ?? 0) + 1;
     if (failure.permanent || attempts >= deps.maxAttempts) {
-      await deps.statuses.record(record.sku, image.id, { status: 'failed', error: failure.reason, attempts });
+      await deps.statuses.record(
+        record.sku,
+        image.id,
+        { status: 'failed', error: failure.reason, attempts },
+        current,
+      );
       if (!failure.permanent) {
         await deps.deadLetters.send({
           sku: record.sku,
@@ -89,7 +96,7 @@ async function copyImage(
       log.warn('image failed', { reason: failure.reason, attempts, permanent: failure.permanent });
       return 'settled';
     }
-    await deps.statuses.record(record.sku, image.id, { status: 'pending', attempts });
+    await deps.statuses.record(record.sku, image.id, { status: 'pending', attempts }, current);
     log.warn('image copy will be retried', { reason: failure.reason, attempts });
     return 'retry';
   }
@@ -103,11 +110,12 @@ async function processRecord(record: ImageSetChangeRecord, deps: PipelineDepende
 
   // The newest state decides: an image a later POST removed, or one already settled, is left alone.
   const current = await deps.statuses.find(record.sku);
-  const pending = (current?.images ?? []).filter(
+  if (!current) return true;
+  const pending = current.images.filter(
     (image) => image.status === 'pending' && copy.some((wanted) => wanted.id === image.id),
   );
   const outcomes = await mapWithConcurrency(pending, deps.imageConcurrency, (image) =>
-    copyImage(record, image, deps),
+    copyImage(record, image, current, deps),
   );
   return outcomes.every((outcome) => outcome === 'settled');
 }

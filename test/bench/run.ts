@@ -6,13 +6,19 @@ process.env.AWS_REGION ??= 'eu-west-1';
 
 const { measureDynamoCalls } = await import('./dynamo-calls');
 const { measureHandlerOverhead } = await import('./handler-overhead');
+const { measureBatchConcurrency, measureCopyMemory } = await import('./pipeline');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
   ['In-process handler overhead (mocked DynamoDB)', measureHandlerOverhead],
+  ['Image pipeline: memory of one large copy', measureCopyMemory],
+  ['Image pipeline: concurrency', measureBatchConcurrency],
 ];
 
-for (const [title, measure] of sections) {
+// `npm run bench -- pipeline` runs only the sections whose title contains the word.
+const only = process.argv[2];
+
+for (const [title, measure] of sections.filter(([title]) => !only || title.toLowerCase().includes(only))) {
   process.stdout.write(`\n## ${title}\n`);
   for (const line of await measure()) process.stdout.write(`${line}\n`);
 }

@@ -162,7 +162,6 @@ describe('the stream handler with mocked AWS clients', () => {
     ddb
       .on(GetCommand, { Key: keys.sku('A') })
       .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
-      .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
       .resolves({ Item: { ...keys.sku('A'), sku: 'A', version: 'w', revision: 4, images: [image(9)] } });
     ddb.on(UpdateCommand).rejectsOnce(dynamoErrors.conditionFailed()).resolves({});
     const result = await handlerWith(openPng)(
@@ -176,7 +175,6 @@ describe('the stream handler with mocked AWS clients', () => {
   it('finds the image again when a POST moved it before the status write', async () => {
     ddb
       .on(GetCommand, { Key: keys.sku('A') })
-      .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
       .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
       .resolves({
         Item: { ...keys.sku('A'), sku: 'A', version: 'w', revision: 4, images: [image(1), image(2)] },

@@ -39,9 +39,14 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     return this.sets.find(sku);
   }
 
-  async record(sku: string, imageId: number, progress: ImageProgress): Promise<boolean> {
+  async record(
+    sku: string,
+    imageId: number,
+    progress: ImageProgress,
+    lastRead?: ImageSet | null,
+  ): Promise<boolean> {
     for (let attempt = 0; attempt < MAX_LOCATE_ATTEMPTS; attempt++) {
-      const set = await this.find(sku);
+      const set = attempt === 0 && lastRead !== undefined ? lastRead : await this.find(sku);
       const index = set?.images.findIndex((image) => image.id === imageId) ?? -1;
       if (index < 0) return false;
       try {
