@@ -97,12 +97,20 @@ export function route(methods: readonly string[]): ApiMiddleware {
   };
 }
 
-/** Authenticates every request before anything is read or written; the key name lands on the event. */
+/**
+ * Authenticates every request before anything is read or written; the key name lands on the event.
+ * Deployed, API Gateway's authorizer (the same authenticator) has already decided and passes the key
+ * name in the request context, which a client cannot set; locally, the authenticator runs here.
+ */
 export function requireApiKey(authenticate: Authenticator): ApiMiddleware {
   return {
     name: 'requireApiKey',
     before: async ({ event }) => {
-      event.principal = await authenticate(header(event, 'authorization'));
+      const decidedByGateway = event.requestContext?.authorizer?.principalId;
+      event.principal =
+        typeof decidedByGateway === 'string' && decidedByGateway !== ''
+          ? decidedByGateway
+          : await authenticate(header(event, 'authorization'));
     },
   };
 }

@@ -1,0 +1,51 @@
+import middy from '@middy/core';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { loadConfig } from '../lib/config';
+import { InvalidTokenError, NotAuthenticatedError } from '../lib/domain/errors';
+import { type ApiDependencies, createApiDependencies } from '../lib/service';
+
+/** The policy covers every method and path of the stage, so one cached answer serves GET and POST alike. */
+function policy(
+  event: APIGatewayRequestAuthorizerEvent,
+  effect: 'Allow' | 'Deny',
+  principalId: string,
+): APIGatewayAuthorizerResult {
+  // arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<method>/<path>
+  const [api = '', stage = ''] = event.methodArn.split('/');
+  return {
+    principalId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: `${api}/${stage}/*` }],
+    },
+  };
+}
+
+/**
+ * API Gateway's REQUEST authorizer, in front of both API functions: the same authenticator decides.
+ * A missing or malformed header answers "Unauthorized" (API Gateway's 401, mapped to "credentials were
+ * not provided"); an unknown or revoked key answers Deny (API Gateway's 403, mapped to 401 "Invalid
+ * token."). API Gateway caches each answer for 5 minutes per Authorization header, which bounds how long
+ * a revoked key keeps working.
+ */
+export function createAuthorizeRequestHandler(deps: Pick<ApiDependencies, 'authenticate' | 'logger'>) {
+  return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>().handler(
+    async (event) => {
+      const headers = event.headers ?? {};
+      const authorization = Object.entries(headers).find(
+        ([name]) => name.toLowerCase() === 'authorization',
+      )?.[1];
+      try {
+        const keyName = await deps.authenticate(authorization ?? undefined);
+        return policy(event, 'Allow', keyName);
+      } catch (error) {
+        if (error instanceof NotAuthenticatedError) throw new Error('Unauthorized');
+        if (error instanceof InvalidTokenError) return policy(event, 'Deny', 'anonymous');
+        deps.logger.error('authorizer failed', { error, requestId: event.requestContext?.requestId });
+        throw error;
+      }
+    },
+  );
+}
+
+export const handler = createAuthorizeRequestHandler(createApiDependencies(loadConfig()));

@@ -1,0 +1,26 @@
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { acknowledgeFindings } from './nag-acknowledgements';
+import { ProductImagesStack } from './stack';
+import { stageName } from './stages';
+
+/** The CDK app: one stack for the stage given as `-c stage=…`, checked by cdk-nag's AWS Solutions rules. */
+export function createApp(app: App): ProductImagesStack {
+  const stage = stageName(app.node.tryGetContext('stage'));
+  const cdnDomainName = app.node.tryGetContext('cdnDomain');
+  const cdnCertificateArn = app.node.tryGetContext('cdnCertificateArn');
+  if (Boolean(cdnDomainName) !== Boolean(cdnCertificateArn)) {
+    throw new Error('give both -c cdnDomain=… and -c cdnCertificateArn=…, or neither');
+  }
+  const stack = new ProductImagesStack(app, `ProductImages-${stage}`, {
+    stage,
+    cdnDomain: cdnDomainName
+      ? { name: String(cdnDomainName), certificateArn: String(cdnCertificateArn) }
+      : undefined,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    description: `Product Image API (downloadable_image), ${stage}`,
+  });
+  acknowledgeFindings(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return stack;
+}

@@ -1,0 +1,77 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** ESM bundles that hold the AWS SDK need `require` for its CommonJS parts. */
+export const REQUIRE_SHIM =
+  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+export interface ServiceFunctionProps {
+  /** The entry point under `functions/`. */
+  entry: string;
+  description: string;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+  memorySize?: number;
+  timeout?: Duration;
+}
+
+/**
+ * A Lambda function with this service's defaults set once: the latest Node.js runtime on arm64, a
+ * minified ESM bundle with the AWS SDK inside and source maps, its own log group with retention, and a
+ * role of its own that starts with nothing but writing to that log group.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (execution role)`,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: OutputFormat.ESM,
+        // Syntax Node 20 runs too, so local mode and tests run what Lambda runs.
+        target: 'node20',
+        minify: true,
+        sourceMap: true,
+        bundleAwsSDK: true,
+        mainFields: ['module', 'main'],
+        banner: REQUIRE_SHIM,
+      },
+    });
+  }
+
+  /** Adds one least-privilege statement to the function's role. */
+  allow(actions: string[], resources: string[]): void {
+    this.role.addToPolicy(new PolicyStatement({ actions, resources }));
+  }
+}

@@ -1,0 +1,377 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestAuthorizer,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  AllowedMethods,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
+  CachePolicy,
+  CacheQueryStringBehavior,
+  Distribution,
+  HttpVersion,
+  PriceClass,
+  SecurityPolicyProtocol,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { PIPELINE_EVENT_PATTERNS, TABLE_SCHEMA } from '../lib/adapters/dynamodb/table-schema';
+import { ServiceFunction } from './constructs/service-function';
+import { addGatewayAnswers } from './gateway-responses';
+import { STAGES, type StageName } from './stages';
+
+export interface ProductImagesStackProps extends StackProps {
+  stage: StageName;
+  /**
+   * A custom domain for the CDN with its ACM certificate (in us-east-1). With it, viewers must use
+   * TLS 1.2 or later; CloudFront's default certificate keeps its own, older policy.
+   */
+  cdnDomain?: { name: string; certificateArn: string };
+}
+
+const RESOURCE_PATH = 'api/i1/downloadable_image';
+
+/** The whole service in one stack per stage: API, table, pipeline, CDN, alarms. */
+export class ProductImagesStack extends Stack {
+  readonly api: RestApi;
+  readonly table: Table;
+  readonly distribution: Distribution;
+  readonly deadLetters: Queue;
+  readonly functions: Record<
+    'getImages' | 'postImages' | 'authorizeRequest' | 'processStream',
+    ServiceFunction
+  >;
+  readonly cdnDomainConfigured: boolean;
+
+  constructor(scope: Construct, id: string, props: ProductImagesStackProps) {
+    super(scope, id, props);
+    const stage = STAGES[props.stage];
+    this.cdnDomainConfigured = props.cdnDomain !== undefined;
+    const retainData = stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    // ---- Storage -------------------------------------------------------------------------------
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: stage.retainData,
+      removalPolicy: retainData,
+      stream: StreamViewType[TABLE_SCHEMA.stream],
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.listIndex.name,
+      partitionKey: { name: TABLE_SCHEMA.listIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.listIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType[TABLE_SCHEMA.listIndex.projection],
+    });
+    const table = this.table;
+    const listIndexArn = `${table.tableArn}/index/${TABLE_SCHEMA.listIndex.name}`;
+
+    const logsBucket = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // CloudFront's standard logs are delivered with ACLs.
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(stage.accessLogDays) }],
+      removalPolicy: retainData,
+    });
+    const imagesBucket = new Bucket(this, 'Images', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: logsBucket,
+      serverAccessLogsPrefix: 'images-bucket/',
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: retainData,
+    });
+
+    // ---- CDN -----------------------------------------------------------------------------------
+    // Keys never change content, so copies are cached as long as CloudFront allows.
+    const immutableImages = new CachePolicy(this, 'ImmutableImages', {
+      comment: 'Image copies: keys are never reused, so cache for a year and ignore cookies and queries',
+      defaultTtl: Duration.days(365),
+      minTtl: Duration.days(1),
+      maxTtl: Duration.days(365),
+      cookieBehavior: CacheCookieBehavior.none(),
+      headerBehavior: CacheHeaderBehavior.none(),
+      queryStringBehavior: CacheQueryStringBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const distribution = new Distribution(this, 'Cdn', {
+      comment: `product-images ${props.stage} CDN`,
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(imagesBucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: immutableImages,
+        compress: true,
+      },
+      ...(props.cdnDomain
+        ? {
+            domainNames: [props.cdnDomain.name],
+            certificate: Certificate.fromCertificateArn(
+              this,
+              'CdnCertificate',
+              props.cdnDomain.certificateArn,
+            ),
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: logsBucket,
+      logFilePrefix: 'cdn/',
+    });
+    this.distribution = distribution;
+    const cdnBaseUrl = `https://${props.cdnDomain?.name ?? distribution.distributionDomainName}`;
+
+    // ---- Functions -----------------------------------------------------------------------------
+    const logRetention = stage.logRetention;
+    const common = {
+      TABLE_NAME: table.tableName,
+      LOG_LEVEL: 'info',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const getImages = new ServiceFunction(this, 'GetImages', {
+      entry: 'functions/get-images.ts',
+      description: 'product-images: GET /api/i1/downloadable_image/',
+      environment: common,
+      logRetention,
+      removalPolicy: retainData,
+    });
+    getImages.allow(
+      ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+      [table.tableArn, listIndexArn],
+    );
+
+    const postImages = new ServiceFunction(this, 'PostImages', {
+      entry: 'functions/post-images.ts',
+      description: 'product-images: POST /api/i1/downloadable_image/',
+      environment: common,
+      logRetention,
+      removalPolicy: retainData,
+    });
+    // TransactWriteItems is authorised by the actions of its parts: Put, Update, Delete.
+    postImages.allow(
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [table.tableArn],
+    );
+
+    const authorizeRequest = new ServiceFunction(this, 'AuthorizeRequest', {
+      entry: 'functions/authorize-request.ts',
+      description: 'product-images: API key authorizer',
+      environment: common,
+      logRetention,
+      removalPolicy: retainData,
+    });
+    authorizeRequest.allow(['dynamodb:GetItem'], [table.tableArn]);
+
+    const deadLetters = (this.deadLetters = new Queue(this, 'PipelineDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    }));
+    const processStream = new ServiceFunction(this, 'ProcessStream', {
+      entry: 'functions/process-stream.ts',
+      description: 'product-images: image pipeline (table stream to S3)',
+      environment: {
+        ...common,
+        BUCKET_NAME: imagesBucket.bucketName,
+        CDN_BASE_URL: cdnBaseUrl,
+        DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
+        ALLOW_PRIVATE_IMAGE_HOSTS: 'false',
+      },
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+      logRetention,
+      removalPolicy: retainData,
+    });
+    this.functions = { getImages, postImages, authorizeRequest, processStream };
+    processStream.allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table.tableArn]);
+    processStream.allow(
+      ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+      [imagesBucket.arnForObjects('products/*')],
+    );
+    processStream.allow(['sqs:SendMessage'], [deadLetters.queueArn]);
+    processStream.function.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.days(1),
+        parallelizationFactor: 4,
+        onFailure: new SqsDlq(deadLetters),
+        filters: PIPELINE_EVENT_PATTERNS.map((pattern) =>
+          FilterCriteria.filter(pattern as unknown as Record<string, unknown>),
+        ),
+      }),
+    );
+
+    // ---- API -----------------------------------------------------------------------------------
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: logRetention,
+      removalPolicy: retainData,
+    });
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `product-images-${props.stage}`,
+      description: 'Product Image API (downloadable_image)',
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: retainData,
+      deployOptions: {
+        stageName: props.stage,
+        throttlingRateLimit: stage.throttle.rate,
+        throttlingBurstLimit: stage.throttle.burst,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Request and response bodies stay out of the logs: they carry keys and merchant data.
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+      },
+    });
+    addGatewayAnswers(this.api);
+
+    const authorizer = new RequestAuthorizer(this, 'ApiKeyAuthorizer', {
+      handler: authorizeRequest.function,
+      identitySources: [IdentitySource.header('Authorization')],
+      // A revoked key keeps working at most this long.
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const validator = this.api.addRequestValidator('ValidateRequests', {
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+    const methodOptions = {
+      authorizer,
+      authorizationType: AuthorizationType.CUSTOM,
+      requestValidator: validator,
+    };
+    // REST APIs route `/path` and `/path/` to the same resource.
+    const resource = this.api.root.resourceForPath(RESOURCE_PATH);
+    const getIntegration = new LambdaIntegration(getImages.function);
+    resource.addMethod('GET', getIntegration, methodOptions);
+    resource.addMethod('HEAD', getIntegration, methodOptions);
+    resource.addMethod('POST', new LambdaIntegration(postImages.function), methodOptions);
+    // Every other method reaches the GET function, whose routing answers 405 with Allow.
+    resource.addMethod('ANY', getIntegration, methodOptions);
+
+    // ---- Alarms --------------------------------------------------------------------------------
+    const alarmKey = new Key(this, 'AlarmTopicKey', {
+      enableKeyRotation: true,
+      description: 'product-images alarm topic encryption',
+      removalPolicy: retainData,
+    });
+    alarmKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const alarms = new Topic(this, 'Alarms', { masterKey: alarmKey, enforceSSL: true });
+    const notify = new SnsAction(alarms);
+    const alarm = (id: string, props: ConstructorParameters<typeof Alarm>[2]) =>
+      new Alarm(this, id, { treatMissingData: TreatMissingData.NOT_BREACHING, ...props }).addAlarmAction(
+        notify,
+      );
+
+    alarm('Api5xxRateAlarm', {
+      alarmDescription: 'More than 1% of API requests answered 5xx over 5 minutes',
+      metric: new MathExpression({
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: {
+          errors: this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+          requests: this.api.metricCount({ period: Duration.minutes(5), statistic: 'Sum' }),
+        },
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    for (const [name, fn] of Object.entries({ getImages, postImages, authorizeRequest, processStream })) {
+      alarm(`${name}ErrorsAlarm`, {
+        alarmDescription: `${name} function errors`,
+        metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+      alarm(`${name}ThrottlesAlarm`, {
+        alarmDescription: `${name} function throttles`,
+        metric: fn.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
+    alarm('PipelineIteratorAgeAlarm', {
+      alarmDescription: 'The image pipeline is more than 5 minutes behind the table stream',
+      metric: processStream.function.metric('IteratorAge', {
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: Duration.minutes(5).toMilliseconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    alarm('PipelineDeadLettersAlarm', {
+      alarmDescription: 'Image copies or stream records were dead-lettered',
+      metric: deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+
+    // ---- Outputs -------------------------------------------------------------------------------
+    new CfnOutput(this, 'ApiUrl', { value: `${this.api.url}${RESOURCE_PATH}/` });
+    new CfnOutput(this, 'CdnDomain', { value: distribution.distributionDomainName });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topicArn });
+  }
+}
