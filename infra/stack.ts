@@ -199,11 +199,12 @@ export class ProductImagesStack extends Stack {
     });
     authorizeRequest.allow(['dynamodb:GetItem'], [table.tableArn]);
 
-    const deadLetters = (this.deadLetters = new Queue(this, 'PipelineDeadLetters', {
+    const deadLetters = new Queue(this, 'PipelineDeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
-    }));
+    });
+    this.deadLetters = deadLetters;
     const processStream = new ServiceFunction(this, 'ProcessStream', {
       entry: 'functions/process-stream.ts',
       description: 'product-images: image pipeline (table stream to S3)',
