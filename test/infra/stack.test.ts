@@ -1,0 +1,264 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
+import { synthesize } from '../helpers/synth';
+
+let prod: Template;
+let dev: Template;
+beforeAll(() => {
+  prod = synthesize('prod').template;
+  dev = synthesize('dev').template;
+});
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+function statementsOf(template: Template, roleLogicalIdPrefix: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.entries(policies)
+    .filter(([id]) => id.startsWith(roleLogicalIdPrefix))
+    .flatMap(([, policy]) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+}
+const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat()).sort();
+
+describe('functions', () => {
+  it('run the latest Node.js on arm64, with source maps and log groups of their own', () => {
+    const functions = prod.findResources('AWS::Lambda::Function');
+    const ours = Object.values(functions).filter((fn) => String((fn as { Properties: { Description?: string } }).Properties.Description).startsWith('product-images'));
+    expect(ours).toHaveLength(4);
+    for (const fn of ours) {
+      expect(fn).toMatchObject({
+        Properties: {
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: expect.anything() } },
+          LoggingConfig: { LogGroup: expect.anything() },
+        },
+      });
+    }
+    prod.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    dev.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 14 });
+  });
+
+  it('give each function only the actions it uses, on the resources it uses', () => {
+    expect(actionsOf(statementsOf(prod, 'GetImagesRole'))).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    expect(actionsOf(statementsOf(prod, 'PostImagesRole'))).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+    expect(actionsOf(statementsOf(prod, 'AuthorizeRequestRole'))).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actionsOf(statementsOf(prod, 'ProcessStreamRole'))).toEqual(
+      [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetItem',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'dynamodb:UpdateItem',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:AbortMultipartUpload',
+        's3:DeleteObject',
+        's3:PutObject',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+  });
+
+  it('never grant a wildcard action, nor a wildcard resource beyond ListStreams and the image prefix', () => {
+    for (const prefix of ['GetImagesRole', 'PostImagesRole', 'AuthorizeRequestRole', 'ProcessStreamRole']) {
+      for (const statement of statementsOf(prod, prefix)) {
+        for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+        expect(statement.Effect).toBe('Allow');
+        const resources = JSON.stringify(statement.Resource);
+        if (resources === '"*"') expect(statement.Action).toBe('dynamodb:ListStreams');
+        if (resources.includes('/products/*')) expect([statement.Action].flat()).toEqual(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']);
+      }
+    }
+  });
+});
+
+describe('table', () => {
+  it('is on-demand, encrypted, recoverable, streaming new and old images, with the keys-only list index', () => {
+    prod.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'list',
+          KeySchema: [
+            { AttributeName: 'listPk', KeyType: 'HASH' },
+            { AttributeName: 'listSk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+  });
+
+  it('is protected and retained in prod, disposable in dev', () => {
+    prod.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    prod.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    dev.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    dev.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+  });
+});
+
+describe('image pipeline mapping', () => {
+  it('reports batch item failures, bisects, bounds retries and age, dead-letters to SQS, and filters', () => {
+    prod.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 86400,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      FilterCriteria: { Filters: PIPELINE_EVENT_PATTERNS.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) },
+    });
+  });
+
+  it('uses an encrypted, SSL-only dead-letter queue', () => {
+    prod.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    prod.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('CDN origin', () => {
+  it('blocks public access, encrypts, enforces SSL and is readable only by CloudFront', () => {
+    prod.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })] },
+    });
+    const policies = Object.values(prod.findResources('AWS::S3::BucketPolicy')).map((policy) => JSON.stringify(policy));
+    const imagesPolicy = policies.find((policy) => policy.includes('cloudfront.amazonaws.com'));
+    expect(imagesPolicy).toBeDefined();
+    expect(imagesPolicy).toContain('AWS:SourceArn');
+    expect(imagesPolicy).toContain('"s3:GetObject"');
+    expect(imagesPolicy).toContain('aws:SecureTransport');
+    prod.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+  });
+
+  it('serves over HTTPS with compression and a year-long cache policy', () => {
+    prod.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: {
+        DefaultCacheBehavior: { ViewerProtocolPolicy: 'redirect-to-https', Compress: true },
+        Logging: Match.anyValue(),
+      },
+    });
+    prod.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: { DefaultTTL: 31536000, MaxTTL: 31536000 },
+    });
+  });
+
+  it('requires TLS 1.2 when deployed with a custom domain', () => {
+    const custom = synthesize('prod', {
+      cdnDomain: 'images.example.com',
+      cdnCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+    }).template;
+    custom.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: { ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021' }, Aliases: ['images.example.com'] },
+    });
+  });
+});
+
+describe('API', () => {
+  it('routes GET, HEAD, POST and every other method through the authorizer', () => {
+    const methods = Object.values(prod.findResources('AWS::ApiGateway::Method')).map(
+      (method) => (method as { Properties: { HttpMethod: string; AuthorizationType: string } }).Properties,
+    );
+    expect(methods.map((method) => method.HttpMethod).sort()).toEqual(['ANY', 'GET', 'HEAD', 'POST']);
+    expect(methods.every((method) => method.AuthorizationType === 'CUSTOM')).toBe(true);
+    prod.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+  });
+
+  it('throttles the stage and writes access logs, never request bodies', () => {
+    prod.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20000, ThrottlingBurstLimit: 5000, DataTraceEnabled: false })],
+    });
+  });
+
+  it.each([
+    ['MISSING_AUTHENTICATION_TOKEN', '404', 'Not found.'],
+    ['UNAUTHORIZED', '401', 'Authentication credentials were not provided.'],
+    ['ACCESS_DENIED', '401', 'Invalid token.'],
+    ['THROTTLED', '429', 'Request was throttled.'],
+    ['REQUEST_TOO_LARGE', '413', 'Request body exceeds the limit of 1048576 bytes.'],
+    ['INTEGRATION_FAILURE', '502', 'Bad gateway.'],
+  ])('answers its own %s as %s in the contract shape', (type, status, detail) => {
+    prod.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: type,
+      StatusCode: status,
+      ResponseTemplates: { 'application/json': JSON.stringify({ detail }) },
+      ResponseParameters: Match.objectLike({
+        'gatewayresponse.header.Content-Type': "'application/json; charset=utf-8'",
+        'gatewayresponse.header.Cache-Control': "'no-store'",
+      }),
+    });
+  });
+
+  it('sends Retry-After with throttling and WWW-Authenticate with 401s', () => {
+    prod.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'1'" }),
+    });
+    prod.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.WWW-Authenticate': "'Token'" }),
+    });
+  });
+});
+
+describe('alarms and outputs', () => {
+  it('alarm on API 5xx rate, function errors and throttles, iterator age and dead letters, to an encrypted topic', () => {
+    const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm')).map((alarm) => JSON.stringify(alarm));
+    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Errors"'))).toHaveLength(4);
+    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Throttles"'))).toHaveLength(4);
+    expect(alarms.some((alarm) => alarm.includes('5XXError'))).toBe(true);
+    expect(alarms.some((alarm) => alarm.includes('IteratorAge'))).toBe(true);
+    expect(alarms.some((alarm) => alarm.includes('ApproximateNumberOfMessagesVisible'))).toBe(true);
+    expect(alarms.every((alarm) => alarm.includes('AlarmActions'))).toBe(true);
+    prod.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    prod.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('outputs the API URL, CDN domain and table name', () => {
+    for (const output of ['ApiUrl', 'CdnDomain', 'TableName']) expect(prod.findOutputs(output)).not.toEqual({});
+  });
+
+  it('refuses an unknown stage', () => {
+    expect(() => synthesize('staging' as 'dev')).toThrow(/unknown stage/);
+  });
+});
