@@ -15,14 +15,23 @@ function statementsOf(template: Template, roleLogicalIdPrefix: string): Statemen
   const policies = template.findResources('AWS::IAM::Policy');
   return Object.entries(policies)
     .filter(([id]) => id.startsWith(roleLogicalIdPrefix))
-    .flatMap(([, policy]) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+    .flatMap(
+      ([, policy]) =>
+        (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
 }
-const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat()).sort();
+const actionsOf = (statements: Statement[]) =>
+  statements.flatMap((statement) => [statement.Action].flat()).sort();
 
 describe('functions', () => {
   it('run the latest Node.js on arm64, with source maps and log groups of their own', () => {
     const functions = prod.findResources('AWS::Lambda::Function');
-    const ours = Object.values(functions).filter((fn) => String((fn as { Properties: { Description?: string } }).Properties.Description).startsWith('product-images'));
+    const ours = Object.values(functions).filter((fn) =>
+      String((fn as { Properties: { Description?: string } }).Properties.Description).startsWith(
+        'product-images',
+      ),
+    );
     expect(ours).toHaveLength(4);
     for (const fn of ours) {
       expect(fn).toMatchObject({
@@ -55,7 +64,11 @@ describe('functions', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
     ]);
-    expect(actionsOf(statementsOf(prod, 'AuthorizeRequestRole'))).toEqual(['dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(actionsOf(statementsOf(prod, 'AuthorizeRequestRole'))).toEqual([
+      'dynamodb:GetItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     expect(actionsOf(statementsOf(prod, 'ProcessStreamRole'))).toEqual(
       [
         'dynamodb:DescribeStream',
@@ -84,7 +97,12 @@ describe('functions', () => {
         expect(statement.Effect).toBe('Allow');
         const resources = JSON.stringify(statement.Resource);
         if (resources === '"*"') expect(statement.Action).toBe('dynamodb:ListStreams');
-        if (resources.includes('/products/*')) expect([statement.Action].flat()).toEqual(['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']);
+        if (resources.includes('/products/*'))
+          expect([statement.Action].flat()).toEqual([
+            's3:PutObject',
+            's3:DeleteObject',
+            's3:AbortMultipartUpload',
+          ]);
       }
     }
   });
@@ -128,7 +146,9 @@ describe('image pipeline mapping', () => {
       MaximumRecordAgeInSeconds: 86400,
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
-      FilterCriteria: { Filters: PIPELINE_EVENT_PATTERNS.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) },
+      FilterCriteria: {
+        Filters: PIPELINE_EVENT_PATTERNS.map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+      },
     });
   });
 
@@ -153,10 +173,16 @@ describe('CDN origin', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      LifecycleConfiguration: { Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LifecycleConfiguration: {
+        Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })],
+      },
     });
-    const policies = Object.values(prod.findResources('AWS::S3::BucketPolicy')).map((policy) => JSON.stringify(policy));
+    const policies = Object.values(prod.findResources('AWS::S3::BucketPolicy')).map((policy) =>
+      JSON.stringify(policy),
+    );
     const imagesPolicy = policies.find((policy) => policy.includes('cloudfront.amazonaws.com'));
     expect(imagesPolicy).toBeDefined();
     expect(imagesPolicy).toContain('AWS:SourceArn');
@@ -183,7 +209,10 @@ describe('CDN origin', () => {
       cdnCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
     }).template;
     custom.hasResourceProperties('AWS::CloudFront::Distribution', {
-      DistributionConfig: { ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021' }, Aliases: ['images.example.com'] },
+      DistributionConfig: {
+        ViewerCertificate: { MinimumProtocolVersion: 'TLSv1.2_2021' },
+        Aliases: ['images.example.com'],
+      },
     });
   });
 });
@@ -206,7 +235,9 @@ describe('API', () => {
     prod.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
-      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 20000, ThrottlingBurstLimit: 5000, DataTraceEnabled: false })],
+      MethodSettings: [
+        Match.objectLike({ ThrottlingRateLimit: 20000, ThrottlingBurstLimit: 5000, DataTraceEnabled: false }),
+      ],
     });
   });
 
@@ -243,7 +274,9 @@ describe('API', () => {
 
 describe('alarms and outputs', () => {
   it('alarm on API 5xx rate, function errors and throttles, iterator age and dead letters, to an encrypted topic', () => {
-    const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm')).map((alarm) => JSON.stringify(alarm));
+    const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm')).map((alarm) =>
+      JSON.stringify(alarm),
+    );
     expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Errors"'))).toHaveLength(4);
     expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Throttles"'))).toHaveLength(4);
     expect(alarms.some((alarm) => alarm.includes('5XXError'))).toBe(true);
@@ -255,7 +288,8 @@ describe('alarms and outputs', () => {
   });
 
   it('outputs the API URL, CDN domain and table name', () => {
-    for (const output of ['ApiUrl', 'CdnDomain', 'TableName']) expect(prod.findOutputs(output)).not.toEqual({});
+    for (const output of ['ApiUrl', 'CdnDomain', 'TableName'])
+      expect(prod.findOutputs(output)).not.toEqual({});
   });
 
   it('refuses an unknown stage', () => {

@@ -1,0 +1,152 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../infra/app-factory';
+
+const run = promisify(execFile);
+const bin = (name: string) => resolve('node_modules', '.bin', name);
+const quiet = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
+/** `cdk synth` as CI and the deploy workflow run it: the CLI, cdk.json, bundling and cdk-nag together. */
+let outdir: string;
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+  await run(bin('cdk'), ['synth', '--quiet', '-c', 'stage=prod', '-o', outdir], { env: quiet });
+  template = JSON.parse(readFileSync(join(outdir, 'ProductImages-prod.template.json'), 'utf8'));
+});
+
+describe('cdk synth with cdk-nag', () => {
+  it('has no unresolved finding, and every acknowledged one carries a reason', () => {
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    const nag = report.pluginReports.find(
+      (plugin: { pluginName: string }) => plugin.pluginName === 'AwsSolutions',
+    );
+    expect(nag.conclusion).toBe('success');
+    expect(nag.violations).toEqual([]);
+    expect(nag.suppressedViolations.length).toBeGreaterThan(0);
+    for (const suppressed of nag.suppressedViolations) {
+      expect(suppressed.reason.length, suppressed.ruleName).toBeGreaterThan(40);
+      expect(suppressed.acknowledgedStackTrace).toContain('nag-acknowledgements.ts');
+    }
+  });
+
+  it('fails synthesis when a resource breaks a rule nobody acknowledged', () => {
+    const app = new App({ context: { stage: 'dev' }, outdir: mkdtempSync(join(tmpdir(), 'cdk-bad-')) });
+    const stack = createApp(app);
+    new Bucket(stack, 'CarelessBucket');
+    expect(() => app.synth()).toThrow(/AwsSolutions-S10/);
+  });
+});
+
+/** Minimal events that each function answers without reaching AWS. */
+const EVENTS: Record<
+  string,
+  { event: unknown; expect: (outcome: { result?: unknown; error?: string }) => void }
+> = {
+  'GET /api/i1/downloadable_image/': {
+    event: {
+      httpMethod: 'GET',
+      path: '/api/i1/downloadable_image/',
+      resource: '/api/i1/downloadable_image',
+      headers: {},
+      requestContext: {},
+    },
+    expect: ({ result }) =>
+      expect(result).toMatchObject({
+        statusCode: 401,
+        body: '{"detail":"Authentication credentials were not provided."}',
+      }),
+  },
+  'POST /api/i1/downloadable_image/': {
+    event: {
+      httpMethod: 'POST',
+      path: '/api/i1/downloadable_image/',
+      resource: '/api/i1/downloadable_image',
+      headers: {},
+      requestContext: {},
+    },
+    expect: ({ result }) => expect(result).toMatchObject({ statusCode: 401 }),
+  },
+  'API key authorizer': {
+    event: {
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/api',
+      headers: {},
+    },
+    expect: ({ error }) => expect(error).toBe('Unauthorized'),
+  },
+  'image pipeline': {
+    event: { Records: [] },
+    expect: ({ result }) => expect(result).toEqual({ batchItemFailures: [] }),
+  },
+};
+
+describe('the synthesized bundles', () => {
+  it('each import in a fresh Node process and answer a minimal event', async () => {
+    const functions = Object.values(template.Resources).filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function',
+    );
+    const ours = functions.filter((fn) =>
+      String(fn.Properties.Description ?? '').startsWith('product-images'),
+    );
+    expect(ours).toHaveLength(4);
+    for (const fn of ours) {
+      const description = String(fn.Properties.Description);
+      const [name, check] = Object.entries(EVENTS).find(([key]) => description.includes(key)) ?? [];
+      expect(name, description).toBeDefined();
+      const assetHash = String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+      const bundle = join(outdir, `asset.${assetHash}`, 'index.mjs');
+      const script = `
+        const { handler } = await import(${JSON.stringify(bundle)});
+        try { console.log(JSON.stringify({ result: await handler(${JSON.stringify(check?.event)}, { awsRequestId: 'r', getRemainingTimeInMillis: () => 10000 }) })); }
+        catch (error) { console.log(JSON.stringify({ error: error.message })); }`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          TABLE_NAME: 'table',
+          AWS_REGION: 'eu-west-1',
+          BUCKET_NAME: 'bucket',
+          CDN_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
+          DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+          LOG_LEVEL: 'silent',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      });
+      const lines = stdout.trim().split('\n');
+      check?.expect(JSON.parse(lines[lines.length - 1] ?? '{}'));
+    }
+  });
+});
+
+describe('GitHub workflows', () => {
+  it.each(['.github/workflows/ci.yml', '.github/workflows/deploy.yml'])(
+    '%s is a valid workflow',
+    async (file) => {
+      await run(bin('action-validator'), [file]);
+    },
+  );
+
+  it('deploys with OIDC credentials, never stored keys', () => {
+    const deploy = readFileSync('.github/workflows/deploy.yml', 'utf8');
+    expect(deploy).toMatch(/id-token: write/);
+    expect(deploy).toMatch(/role-to-assume:/);
+    expect(deploy).toMatch(/environment: production/);
+    expect(deploy).toMatch(/cdk deploy ProductImages-prod -c stage=prod/);
+    expect(deploy).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
+  });
+
+  it('refuses an invalid workflow (the validator can fail)', async () => {
+    const broken = join(mkdtempSync(join(tmpdir(), 'workflow-')), 'broken.yml');
+    (await import('node:fs')).writeFileSync(
+      broken,
+      'name: x\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n',
+    );
+    await expect(run(bin('action-validator'), [broken])).rejects.toThrow();
+  });
+});
