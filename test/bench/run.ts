@@ -7,12 +7,16 @@ process.env.AWS_REGION ??= 'eu-west-1';
 const { measureDynamoCalls } = await import('./dynamo-calls');
 const { measureHandlerOverhead } = await import('./handler-overhead');
 const { measureBatchConcurrency, measureCopyMemory } = await import('./pipeline');
+const { measureBundles } = await import('./bundles');
+const { estimateCost } = await import('./cost');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
   ['In-process handler overhead (mocked DynamoDB)', measureHandlerOverhead],
   ['Image pipeline: memory of one large copy', measureCopyMemory],
   ['Image pipeline: concurrency', measureBatchConcurrency],
+  ['Function bundles', measureBundles],
+  ['Estimated monthly cost', async () => estimateCost()],
 ];
 
 // `npm run bench -- pipeline` runs only the sections whose title contains the word.
