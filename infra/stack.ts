@@ -38,7 +38,7 @@ import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -331,21 +331,20 @@ export class ProductImagesStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
-    for (const [name, fn] of Object.entries({ getImages, postImages, authorizeRequest, processStream })) {
-      alarm(`${name}ErrorsAlarm`, {
-        alarmDescription: `${name} function errors`,
-        metric: fn.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      });
-      alarm(`${name}ThrottlesAlarm`, {
-        alarmDescription: `${name} function throttles`,
-        metric: fn.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      });
+    const fiveMinuteSum = { period: Duration.minutes(5), statistic: 'Sum' };
+    for (const [name, { function: fn }] of Object.entries(this.functions)) {
+      for (const [kind, metric] of [
+        ['Errors', fn.metricErrors(fiveMinuteSum)],
+        ['Throttles', fn.metricThrottles(fiveMinuteSum)],
+      ] as const) {
+        alarm(`${name}${kind}Alarm`, {
+          alarmDescription: `${name} function ${kind.toLowerCase()}`,
+          metric,
+          threshold: 0,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        });
+      }
     }
     alarm('PipelineIteratorAgeAlarm', {
       alarmDescription: 'The image pipeline is more than 5 minutes behind the table stream',

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { type RunningS3Local, startS3Local } from '../../infra/local/s3-local';
 import {
   loadApiRoutes,
@@ -132,3 +132,19 @@ export function client(api: TestApi) {
 
 export const settled = (images: ImageView[]) =>
   images.length > 0 && images.every((image) => image.status !== 'pending');
+
+export type ApiClient = ReturnType<typeof client>;
+
+/**
+ * A test file's API: started before its tests, closed after them. Read `api` and `http` inside tests
+ * (they are set once `beforeAll` has run).
+ */
+export function useTestApi(options: { withPipeline?: boolean } = {}): { api: TestApi; http: ApiClient } {
+  const context = {} as { api: TestApi; http: ApiClient };
+  beforeAll(async () => {
+    context.api = await startTestApi(options);
+    context.http = client(context.api);
+  });
+  afterAll(() => context.api?.close());
+  return context;
+}

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runTokenCommand } from '../../infra/tokens';
 import { DynamoTokenStore } from '../../lib/adapters/dynamodb/token-store';
-import { client, documentClientFor, startTestApi, type TestApi } from '../helpers/local-api';
+import { documentClientFor, useTestApi } from '../helpers/local-api';
 
-let api: TestApi;
-let http: ReturnType<typeof client>;
-beforeAll(async () => {
-  api = await startTestApi();
-  http = client(api);
-});
-afterAll(() => api.close());
+const t = useTestApi();
 
 const body = { product_sku: 'auth', images: [{ url: 'https://u/a.png' }] };
 
@@ -22,7 +16,7 @@ describe('authentication', () => {
     ['a key of the wrong shape', { Authorization: 'Token f532e28d' }, 'Invalid token.'],
   ])('%s: 401 for GET and POST, nothing stored', async (_name, headers, detail) => {
     for (const method of ['GET', 'POST']) {
-      const response = await fetch(api.url, {
+      const response = await fetch(t.api.url, {
         method,
         headers: { 'content-type': 'application/json', ...headers },
         body: method === 'POST' ? JSON.stringify(body) : undefined,
@@ -31,16 +25,16 @@ describe('authentication', () => {
       expect(response.headers.get('www-authenticate')).toBe('Token');
       expect(await response.json()).toEqual({ detail });
     }
-    expect((await http.get({ product_sku: 'auth' })).json.count).toBe(0);
+    expect((await t.http.get({ product_sku: 'auth' })).json.count).toBe(0);
   });
 
   it('accepts the scheme in any case', async () => {
-    const response = await fetch(api.url, { headers: { Authorization: `tOkEn ${api.apiKey}` } });
+    const response = await fetch(t.api.url, { headers: { Authorization: `tOkEn ${t.api.apiKey}` } });
     expect(response.status).toBe(200);
   });
 
   it('creates, lists and revokes keys with the token command; the table holds only hashes', async () => {
-    const store = () => new DynamoTokenStore(documentClientFor(api), api.tableName);
+    const store = () => new DynamoTokenStore(documentClientFor(t.api), t.api.tableName);
     const created = await runTokenCommand(['create', 'merchant-a'], store);
     const key = created.split('\n')[0] ?? '';
     expect(key).toMatch(/^[0-9a-f]{40}$/);
@@ -53,7 +47,7 @@ describe('authentication', () => {
     const records = await store().list();
     expect(JSON.stringify(records)).not.toContain(key);
 
-    const response = await fetch(api.url, { headers: { Authorization: `Token ${key}` } });
+    const response = await fetch(t.api.url, { headers: { Authorization: `Token ${key}` } });
     expect(response.status).toBe(200);
 
     await runTokenCommand(['revoke', 'merchant-a'], store);
@@ -62,10 +56,10 @@ describe('authentication', () => {
   });
 
   it('refuses a revoked key once its cache entry expires (never for a key it has not seen)', async () => {
-    const store = () => new DynamoTokenStore(documentClientFor(api), api.tableName);
+    const store = () => new DynamoTokenStore(documentClientFor(t.api), t.api.tableName);
     const key = (await runTokenCommand(['create', 'short-lived'], store)).split('\n')[0] ?? '';
     await runTokenCommand(['revoke', 'short-lived'], store);
-    const response = await fetch(api.url, { headers: { Authorization: `Token ${key}` } });
+    const response = await fetch(t.api.url, { headers: { Authorization: `Token ${key}` } });
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ detail: 'Invalid token.' });
   });

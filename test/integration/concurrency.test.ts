@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestApi, type TestApi } from '../helpers/local-api';
+import { describe, expect, it } from 'vitest';
+import { useTestApi } from '../helpers/local-api';
 
-let api: TestApi;
-let http: ReturnType<typeof client>;
-beforeAll(async () => {
-  api = await startTestApi();
-  http = client(api);
-});
-afterAll(() => api.close());
+const t = useTestApi();
 
 describe('16 concurrent POSTs to one SKU', () => {
   it('end in exactly one request set, with no id reused', async () => {
@@ -21,11 +15,11 @@ describe('16 concurrent POSTs to one SKU', () => {
         { url: `https://u/only-${i}-b.png`, order: 2, image_type: 'swatch' },
       ],
     }));
-    const responses = await Promise.all(bodies.map((body) => http.post(body)));
+    const responses = await Promise.all(bodies.map((body) => t.http.post(body)));
     expect(responses.every((response) => response.status === 200 || response.status === 201)).toBe(true);
     expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
 
-    const stored = (await http.get({ product_sku: SKU })).json.results[0];
+    const stored = (await t.http.get({ product_sku: SKU })).json.results[0];
     const storedUrls = stored.images.map((image: { url: string }) => image.url).sort();
     const winner = bodies.findIndex(
       (body) => JSON.stringify(body.images.map((image) => image.url).sort()) === JSON.stringify(storedUrls),

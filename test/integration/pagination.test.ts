@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compareSkus } from '../../lib/domain/image';
-import { client, startTestApi, type TestApi } from '../helpers/local-api';
+import { useTestApi } from '../helpers/local-api';
 
-let api: TestApi;
-let http: ReturnType<typeof client>;
+const t = useTestApi();
 // Mixed case, digits and non-ASCII, so the order must be DynamoDB's byte order.
 const skus = Array.from(
   { length: 27 },
@@ -12,26 +11,23 @@ const skus = Array.from(
 const expectedOrder = [...skus].sort(compareSkus);
 
 beforeAll(async () => {
-  api = await startTestApi();
-  http = client(api);
   for (const sku of skus) {
-    const response = await http.post({
+    const response = await t.http.post({
       product_sku: sku,
       images: [{ url: `https://u/${encodeURIComponent(sku)}.png` }],
     });
     expect(response.status).toBe(201);
   }
 });
-afterAll(() => api.close());
 
 describe('pagination over 27 products', () => {
   it('walks forward through next and back through previous, exactly once each, in SKU order', async () => {
     const forward: string[] = [];
     const pages: string[] = [];
-    let url: string | null = `${api.url}?limit=5&extra=kept`;
+    let url: string | null = `${t.api.url}?limit=5&extra=kept`;
     while (url) {
       pages.push(url);
-      const response = await http.getUrl(url);
+      const response = await t.http.getUrl(url);
       expect(response.status).toBe(200);
       expect(response.json.count).toBe(27);
       forward.push(...response.json.results.map((r: { product_sku: string }) => r.product_sku));
@@ -44,7 +40,7 @@ describe('pagination over 27 products', () => {
     const backward: string[][] = [];
     let back: string | null = pages.at(-1) ?? null;
     while (back) {
-      const response = await http.getUrl(back);
+      const response = await t.http.getUrl(back);
       backward.unshift(response.json.results.map((r: { product_sku: string }) => r.product_sku));
       back = response.json.previous;
     }
@@ -52,29 +48,29 @@ describe('pagination over 27 products', () => {
   });
 
   it('makes next and previous absolute URLs on the host the client used', async () => {
-    const response = await http.get({ page: '2', limit: '10' });
-    expect(response.json.next).toBe(`${api.url}?limit=10&page=3`);
-    expect(response.json.previous).toBe(`${api.url}?limit=10`);
+    const response = await t.http.get({ page: '2', limit: '10' });
+    expect(response.json.next).toBe(`${t.api.url}?limit=10&page=3`);
+    expect(response.json.previous).toBe(`${t.api.url}?limit=10`);
   });
 
   it('defaults to 10 a page and caps the limit at 100', async () => {
-    expect((await http.get()).json.results).toHaveLength(10);
-    const all = await http.get({ limit: '1000' });
+    expect((await t.http.get()).json.results).toHaveLength(10);
+    const all = await t.http.get({ limit: '1000' });
     expect(all.json.results).toHaveLength(27);
     expect(all.json.next).toBeNull();
   });
 
   it('answers 404 Invalid page past the end', async () => {
-    const response = await http.get({ page: '4' });
+    const response = await t.http.get({ page: '4' });
     expect(response.status).toBe(404);
     expect(response.json).toEqual({ detail: 'Invalid page.' });
   });
 
   it('keeps count exact as products come and go', async () => {
-    await http.post({ product_sku: 'zzz-new', images: [{ url: 'https://u/new.png' }] });
-    expect((await http.get()).json.count).toBe(28);
-    await http.post({ product_sku: 'zzz-new', images: [] });
-    await http.post({ product_sku: 'never-existed', images: [] });
-    expect((await http.get()).json.count).toBe(27);
+    await t.http.post({ product_sku: 'zzz-new', images: [{ url: 'https://u/new.png' }] });
+    expect((await t.http.get()).json.count).toBe(28);
+    await t.http.post({ product_sku: 'zzz-new', images: [] });
+    await t.http.post({ product_sku: 'never-existed', images: [] });
+    expect((await t.http.get()).json.count).toBe(27);
   });
 });

@@ -3,33 +3,27 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RVER_CREDENTIALS } from '../../infra/local/s3-local';
 import { gif, jpegImage, png, webp } from '../helpers/images';
-import { client, settled, startTestApi, type TestApi } from '../helpers/local-api';
+import { settled, useTestApi } from '../helpers/local-api';
 import { type Origin, redirectTo, serve, startOrigin } from '../helpers/origin';
 
 /** DynamoDB Local, s3rver, a local origin and the stream poller: the whole pipeline, as `npm start` runs it. */
-let api: TestApi;
-let http: ReturnType<typeof client>;
+const t = useTestApi({ withPipeline: true });
 let origin: Origin;
 let s3: S3Client;
 
 beforeAll(async () => {
-  api = await startTestApi({ withPipeline: true });
-  http = client(api);
   origin = await startOrigin('127.0.0.1');
   s3 = new S3Client({
-    endpoint: api.s3?.endpoint,
+    endpoint: t.api.s3?.endpoint,
     region: 'local',
     forcePathStyle: true,
     credentials: S3RVER_CREDENTIALS,
   });
 });
-afterAll(async () => {
-  await api.close();
-  await origin.close();
-});
+afterAll(() => origin.close());
 
 async function objectKeys(prefix: string): Promise<string[]> {
-  const listing = await s3.send(new ListObjectsV2Command({ Bucket: api.s3?.bucket, Prefix: prefix }));
+  const listing = await s3.send(new ListObjectsV2Command({ Bucket: t.api.s3?.bucket, Prefix: prefix }));
   return (listing.Contents ?? []).map((object) => object.Key ?? '');
 }
 
@@ -43,13 +37,13 @@ describe('the image pipeline end to end', () => {
     ];
     // Served with a useless type: the copy's type comes from the bytes.
     for (const sample of samples) origin.route(sample.path, serve(sample.bytes, 'application/octet-stream'));
-    const posted = await http.post({
+    const posted = await t.http.post({
       product_sku: 'formats',
       images: samples.map((sample, order) => ({ url: `${origin.url}${sample.path}`, order })),
     });
     expect(posted.json.images.every((image: { status: string }) => image.status === 'pending')).toBe(true);
 
-    const { images, etag } = await http.waitForImages('formats', settled);
+    const { images, etag } = await t.http.waitForImages('formats', settled);
     expect(etag).toBe(posted.headers.get('etag'));
     for (const [index, sample] of samples.entries()) {
       const copy = images[index];
@@ -71,8 +65,8 @@ describe('the image pipeline end to end', () => {
 
   it('follows a redirect', async () => {
     origin.route('/moved.png', redirectTo('/a.png', 301));
-    await http.post({ product_sku: 'redirected', images: [{ url: `${origin.url}/moved.png` }] });
-    const { images } = await http.waitForImages('redirected', settled);
+    await t.http.post({ product_sku: 'redirected', images: [{ url: `${origin.url}/moved.png` }] });
+    const { images } = await t.http.waitForImages('redirected', settled);
     expect(images[0]).toMatchObject({ status: 'ready', width: 12, height: 7 });
   });
 
@@ -80,7 +74,7 @@ describe('the image pipeline end to end', () => {
     origin.route('/page.png', serve(Buffer.from('<!doctype html><title>x</title>'), 'image/png'));
     const huge = Buffer.concat([png(1, 1), Buffer.alloc(20 * 1024 * 1024)]);
     origin.route('/huge.png', serve(huge, 'image/png'));
-    await http.post({
+    await t.http.post({
       product_sku: 'broken',
       images: [
         { url: `${origin.url}/nothing-here.png`, order: 0 },
@@ -88,7 +82,7 @@ describe('the image pipeline end to end', () => {
         { url: `${origin.url}/huge.png`, order: 2 },
       ],
     });
-    const { images } = await http.waitForImages('broken', settled);
+    const { images } = await t.http.waitForImages('broken', settled);
     expect(images.map((image) => [image.status, image.error, image.cdn_url])).toEqual([
       ['failed', 'HTTP 404 from origin', null],
       ['failed', 'not an image', null],
@@ -104,19 +98,19 @@ describe('the image pipeline end to end', () => {
         ? serve(Buffer.from('busy'), 'text/plain', 503)(request, response, hit)
         : serve(bytes, 'image/png')(request, response, hit),
     );
-    await http.post({ product_sku: 'flaky', images: [{ url: `${origin.url}/flaky.png` }] });
-    const { images } = await http.waitForImages('flaky', settled);
+    await t.http.post({ product_sku: 'flaky', images: [{ url: `${origin.url}/flaky.png` }] });
+    const { images } = await t.http.waitForImages('flaky', settled);
     expect(images[0]).toMatchObject({ status: 'ready', bytes: bytes.length });
     expect(origin.hits.get('/flaky.png')).toBe(2);
   });
 
   it('fails an image after the last retry and dead-letters it', async () => {
     origin.route('/down.png', serve(Buffer.from('down'), 'text/plain', 503));
-    await http.post({ product_sku: 'down', images: [{ url: `${origin.url}/down.png` }] });
-    const { images } = await http.waitForImages('down', settled);
+    await t.http.post({ product_sku: 'down', images: [{ url: `${origin.url}/down.png` }] });
+    const { images } = await t.http.waitForImages('down', settled);
     expect(images[0]).toMatchObject({ status: 'failed', error: 'HTTP 503 from origin' });
     expect(origin.hits.get('/down.png')).toBe(3);
-    const letters = readFileSync(api.deadLetterFile ?? '', 'utf8')
+    const letters = readFileSync(t.api.deadLetterFile ?? '', 'utf8')
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
@@ -133,31 +127,31 @@ describe('the image pipeline end to end', () => {
   it('deletes the copy of an image a later POST removes, and every copy of a deleted SKU', async () => {
     origin.route('/keep.png', serve(png(3, 3), 'image/png'));
     origin.route('/drop.png', serve(png(4, 4), 'image/png'));
-    await http.post({
+    await t.http.post({
       product_sku: 'pruned',
       images: [{ url: `${origin.url}/keep.png` }, { url: `${origin.url}/drop.png`, order: 1 }],
     });
-    const first = await http.waitForImages('pruned', settled);
+    const first = await t.http.waitForImages('pruned', settled);
     const [kept, dropped] = first.images;
     expect(await objectKeys('products/pruned/')).toHaveLength(2);
 
-    const after = await http.post({ product_sku: 'pruned', images: [{ url: `${origin.url}/keep.png` }] });
+    const after = await t.http.post({ product_sku: 'pruned', images: [{ url: `${origin.url}/keep.png` }] });
     expect(after.json.images[0]).toMatchObject({ id: kept?.id, status: 'ready', cdn_url: kept?.cdn_url });
     await expect
       .poll(() => objectKeys('products/pruned/'), { timeout: 10_000 })
       .toEqual([`products/pruned/${kept?.id}`]);
     expect((await fetch(dropped?.cdn_url ?? '')).status).toBe(404);
 
-    await http.post({ product_sku: 'pruned', images: [] });
+    await t.http.post({ product_sku: 'pruned', images: [] });
     await expect.poll(() => objectKeys('products/pruned/'), { timeout: 10_000 }).toEqual([]);
   });
 
   it('never changes the ETag while recording progress', async () => {
     origin.route('/etag.png', serve(png(5, 5), 'image/png'));
-    const posted = await http.post({ product_sku: 'etag', images: [{ url: `${origin.url}/etag.png` }] });
-    const { etag } = await http.waitForImages('etag', settled);
+    const posted = await t.http.post({ product_sku: 'etag', images: [{ url: `${origin.url}/etag.png` }] });
+    const { etag } = await t.http.waitForImages('etag', settled);
     expect(etag).toBe(posted.headers.get('etag'));
-    const conditional = await http.post(
+    const conditional = await t.http.post(
       { product_sku: 'etag', images: [{ url: `${origin.url}/etag.png`, order: 2 }] },
       { 'If-Match': etag ?? '' },
     );

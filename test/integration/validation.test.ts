@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestApi, type TestApi } from '../helpers/local-api';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApi } from '../helpers/local-api';
 
 /** The contract's validation table through HTTP: each rule answers 400 in DRF's shape and stores nothing. */
-let api: TestApi;
-let http: ReturnType<typeof client>;
+const t = useTestApi();
 const SKU = 'validated';
 const original = { product_sku: SKU, images: [{ url: 'https://u/keep.png', order: 2 }] };
 
 beforeAll(async () => {
-  api = await startTestApi();
-  http = client(api);
-  expect((await http.post(original)).status).toBe(201);
+  expect((await t.http.post(original)).status).toBe(201);
 });
-afterAll(() => api.close());
 
 const good = { url: 'https://u/new.png' };
 
@@ -107,10 +103,10 @@ describe('POST validation', () => {
       { images: [{}, { non_field_errors: ['Invalid data. Expected a dictionary, but got str.'] }] },
     ],
   ])('%s: 400 with DRF errors, nothing stored', async (_name, body, errors) => {
-    const response = await http.post(body);
+    const response = await t.http.post(body);
     expect(response.status).toBe(400);
     expect(response.json).toEqual(errors);
-    const stored = await http.get({ product_sku: SKU });
+    const stored = await t.http.get({ product_sku: SKU });
     expect(stored.json.results[0].images.map((image: { url: string }) => image.url)).toEqual([
       'https://u/keep.png',
     ]);
@@ -121,24 +117,27 @@ describe('POST validation', () => {
     ['5.0', 5.0, 5],
     ['null', null, 0],
   ])('accepts order %s as DRF does', async (_name, order, expected) => {
-    const response = await http.post({ product_sku: 'orders', images: [{ url: 'https://u/o.png', order }] });
+    const response = await t.http.post({
+      product_sku: 'orders',
+      images: [{ url: 'https://u/o.png', order }],
+    });
     expect(response.json.images[0].order).toBe(expected);
   });
 
   it('accepts an integer SKU and stores it as its decimal string', async () => {
-    const response = await http.post({ product_sku: 1182701025, images: [good] });
+    const response = await t.http.post({ product_sku: 1182701025, images: [good] });
     expect(response.json.product_sku).toBe('1182701025');
-    expect((await http.get({ product_sku: '1182701025' })).json.count).toBe(1);
+    expect((await t.http.get({ product_sku: '1182701025' })).json.count).toBe(1);
   });
 
   it('answers malformed JSON with 400 JSON parse error', async () => {
-    const response = await http.post('{"product_sku": "x", ');
+    const response = await t.http.post('{"product_sku": "x", ');
     expect(response.status).toBe(400);
     expect(response.json.detail).toMatch(/^JSON parse error - /);
   });
 
   it('answers another media type with 415', async () => {
-    const response = await http.post('product_sku=x', {
+    const response = await t.http.post('product_sku=x', {
       'content-type': 'application/x-www-form-urlencoded',
     });
     expect(response.status).toBe(415);
@@ -148,7 +147,7 @@ describe('POST validation', () => {
   });
 
   it('answers a body over 1 MiB with 413', async () => {
-    const response = await http.post({
+    const response = await t.http.post({
       product_sku: SKU,
       images: [{ url: `https://u/${'a'.repeat(1024 * 1024)}` }],
     });
@@ -161,7 +160,7 @@ describe('POST validation', () => {
     [{ page: '0' }, { page: ['Ensure this value is greater than or equal to 1.'] }],
     [{ limit: 'many' }, { limit: ['A valid integer is required.'] }],
   ])('answers GET %j with 400 naming the parameter', async (query, errors) => {
-    const response = await http.get(query);
+    const response = await t.http.get(query);
     expect(response.status).toBe(400);
     expect(response.json).toEqual(errors);
   });

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { StorageUnavailableError } from '../../domain/errors';
 
 export interface DynamoConnection {
@@ -40,6 +40,20 @@ export function isUnavailable(error: unknown): boolean {
     shape.$fault === 'server' ||
     (shape.$metadata?.httpStatusCode ?? 0) >= 500
   );
+}
+
+/** One item by key, read strongly consistent; undefined when there is none. */
+export function readItem(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: Record<string, unknown>,
+): Promise<Record<string, unknown> | undefined> {
+  return withStorageErrors(async () => {
+    const { Item } = await client.send(
+      new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+    );
+    return Item;
+  });
 }
 
 export async function withStorageErrors<T>(operation: () => Promise<T>): Promise<T> {

@@ -1,14 +1,13 @@
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ImageSet, StoredImage } from '../../domain/image';
 import { type ImageSetChange, type ImageSetRepository, VersionConflictError } from '../../domain/ports';
-import { withStorageErrors } from './client';
+import { readItem, withStorageErrors } from './client';
 import { keys, LIST_PARTITION, TABLE_SCHEMA, WRITERS } from './table-schema';
 
 interface SkuItem {
@@ -57,13 +56,9 @@ export class DynamoImageSetRepository implements ImageSetRepository {
     private readonly tableName: string,
   ) {}
 
-  find(sku: string): Promise<ImageSet | null> {
-    return withStorageErrors(async () => {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: keys.sku(sku), ConsistentRead: true }),
-      );
-      return Item ? toImageSet(Item) : null;
-    });
+  async find(sku: string): Promise<ImageSet | null> {
+    const item = await readItem(this.client, this.tableName, keys.sku(sku));
+    return item ? toImageSet(item) : null;
   }
 
   save(change: ImageSetChange): Promise<void> {
@@ -143,10 +138,8 @@ export class DynamoImageSetRepository implements ImageSetRepository {
   }
 
   private async countProducts(): Promise<number> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.productCounter, ConsistentRead: true }),
-    );
-    return Math.max(0, Number(Item?.value ?? 0));
+    const item = await readItem(this.client, this.tableName, keys.productCounter);
+    return Math.max(0, Number(item?.value ?? 0));
   }
 
   /** Walks the keys-only index: a deep page reads the keys it skips, never the items. */

@@ -2,12 +2,11 @@ import {
   BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, DuplicateKeyNameError, type TokenStore } from '../../auth/token-store';
-import { withStorageErrors } from './client';
+import { readItem } from './client';
 import { keys, LIST_PARTITION, TABLE_SCHEMA } from './table-schema';
 
 function toRecord(item: Record<string, unknown>): ApiKeyRecord {
@@ -26,13 +25,9 @@ export class DynamoTokenStore implements TokenStore {
     private readonly tableName: string,
   ) {}
 
-  findByHash(keyHash: string): Promise<ApiKeyRecord | null> {
-    return withStorageErrors(async () => {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: keys.apiKey(keyHash), ConsistentRead: true }),
-      );
-      return Item ? toRecord(Item) : null;
-    });
+  async findByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const item = await readItem(this.client, this.tableName, keys.apiKey(keyHash));
+    return item ? toRecord(item) : null;
   }
 
   async create(record: ApiKeyRecord): Promise<void> {
