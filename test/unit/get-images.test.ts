@@ -133,6 +133,7 @@ describe('GET with mocked DynamoDB', () => {
 
   it('answers a clean 503 when the listing is throttled', async () => {
     ddb.on(GetCommand, { Key: keys.productCounter }).rejects(dynamoErrors.throttled());
+    ddb.on(QueryCommand).resolves({ Items: [] });
     const response = await get();
     expect(response.statusCode).toBe(503);
     expect(response.headers?.['Content-Type']).toBe('application/json; charset=utf-8');
