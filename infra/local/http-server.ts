@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { PayloadTooLargeError } from '../../lib/domain/errors';
 import { jsonResponse } from '../../lib/http/responses';
+import { localLambdaContext } from './lambda-context';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -87,24 +88,6 @@ export function toProxyEvent(request: IncomingMessage, body: Buffer): APIGateway
   };
 }
 
-function lambdaContext(): Context {
-  const deadline = Date.now() + 30_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:local',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 function send(response: ServerResponse, result: APIGatewayProxyResult): void {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
@@ -129,7 +112,7 @@ export function createLocalServer(routes: LocalRoutes): Server {
       }
       const event = toProxyEvent(request, body);
       const handler = event.httpMethod === 'POST' ? routes.post : routes.other;
-      send(response, await handler(event, lambdaContext()));
+      send(response, await handler(event, localLambdaContext('api', 30_000)));
     } catch {
       // The handlers answer every error themselves; reaching here means the envelope itself failed.
       send(response, jsonResponse(502, { detail: 'Bad gateway.' }));

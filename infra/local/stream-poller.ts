@@ -10,6 +10,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
 import type { Logger } from '../../lib/logger';
 import { LOCAL_REGION } from './dynamodb-local';
+import { localLambdaContext } from './lambda-context';
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 
@@ -56,23 +57,6 @@ function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord
   };
 }
 
-function context(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'process-stream-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:process-stream-local',
-    memoryLimitInMB: '1024',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: 'local',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 300_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 export interface RunningStreamPoller {
   stop(): Promise<void>;
 }
@@ -111,7 +95,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
     while (pending.length > 0 && !stopping) {
       let failedIds: string[];
       try {
-        const response = await options.handler({ Records: pending }, context());
+        const response = await options.handler(
+          { Records: pending },
+          localLambdaContext('process-stream', 300_000),
+        );
         failedIds = (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
       } catch (error) {
         options.logger.error('stream handler failed', { error });

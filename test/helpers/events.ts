@@ -1,4 +1,5 @@
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { localLambdaContext } from '../../infra/local/lambda-context';
 import type { ApiEvent } from '../../lib/http/event';
 
 export const RESOURCE = '/api/i1/downloadable_image/';
@@ -44,19 +45,5 @@ export function apiEvent(options: EventOptions = {}): ApiEvent {
   };
 }
 
-export function lambdaContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:test',
-    memoryLimitInMB: '256',
-    awsRequestId: 'lambda-request-id',
-    logGroupName: 'test',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+/** The context a test invocation gets; its request id is fixed so logs can be asserted. */
+export const lambdaContext = () => localLambdaContext('test', 30_000, 'lambda-request-id');
