@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../lib/adapters/dynamodb/client';
 import { DynamoTokenStore } from '../lib/adapters/dynamodb/token-store';
-import { generateApiKey, hashApiKey } from '../lib/auth/keys';
+import { apiKeyRecord, generateApiKey } from '../lib/auth/keys';
 import type { TokenStore } from '../lib/auth/token-store';
 import { LOCAL_REGION } from './local/dynamodb-local';
 import { type LocalRuntime, RUNTIME_FILE } from './local/runtime-file';
@@ -42,12 +42,7 @@ export async function runTokenCommand(
     case 'create': {
       if (!name) throw new Error('create needs a name');
       const key = generateApiKey();
-      await store().create({
-        name,
-        keyHash: hashApiKey(key),
-        lastFour: key.slice(-4),
-        createdAt: new Date().toISOString(),
-      });
+      await store().create(apiKeyRecord(name, key));
       return `${key}\n(key "${name}" created; it is not shown again)`;
     }
     case 'list': {

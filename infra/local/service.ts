@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import { DynamoTokenStore } from '../../lib/adapters/dynamodb/token-store';
-import { API_KEY_PATTERN, generateApiKey, hashApiKey } from '../../lib/auth/keys';
+import { API_KEY_PATTERN, apiKeyRecord, generateApiKey, hashApiKey } from '../../lib/auth/keys';
 import type { Logger } from '../../lib/logger';
 import { LOCAL_REGION } from './dynamodb-local';
 import { createLocalServer, type LocalRoutes } from './http-server';
@@ -99,12 +99,7 @@ export async function registerApiKey(
   );
   if (await store.findByHash(hashApiKey(key))) return key;
   const existing = (await store.list()).filter((record) => record.name === name).length;
-  await store.create({
-    name: existing === 0 ? name : `${name}-${Date.now()}`,
-    keyHash: hashApiKey(key),
-    lastFour: key.slice(-4),
-    createdAt: new Date().toISOString(),
-  });
+  await store.create(apiKeyRecord(existing === 0 ? name : `${name}-${Date.now()}`, key));
   return key;
 }
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyRecord } from './token-store';
 
 /** 40 hex characters (160 bits) of cryptographic randomness, as the original service's keys. */
 export function generateApiKey(): string {
@@ -6,6 +7,11 @@ export function generateApiKey(): string {
 }
 
 export const API_KEY_PATTERN = /^[0-9a-f]{40}$/i;
+
+/** What is stored of a key: its hash and what helps a person recognise it, never the key itself. */
+export function apiKeyRecord(name: string, key: string, createdAt = new Date()): ApiKeyRecord {
+  return { name, keyHash: hashApiKey(key), lastFour: key.slice(-4), createdAt: createdAt.toISOString() };
+}
 
 /** Keys are stored and looked up only by this hash. */
 export function hashApiKey(key: string): string {

@@ -79,12 +79,6 @@ export class UnsupportedMediaTypeError extends ApiError {
   }
 }
 
-export class ThrottledError extends ApiError {
-  constructor(retryAfterSeconds = 1) {
-    super(429, { detail: 'Request was throttled.' }, { 'Retry-After': String(retryAfterSeconds) });
-  }
-}
-
 /** The store could not serve the request now (throttled or failing); nothing was changed. */
 export class StorageUnavailableError extends ApiError {
   constructor(readonly causeName: string) {

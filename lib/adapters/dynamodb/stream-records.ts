@@ -3,8 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { StoredImage } from '../../domain/image';
 import type { ImageSetChangeRecord } from '../../pipeline/changes';
-
-const SKU_PREFIX = 'SKU#';
+import { skuOfKey } from './table-schema';
 
 type Image = Record<string, AttributeValue> | undefined;
 
@@ -16,12 +15,12 @@ function imagesOf(image: Image): StoredImage[] {
 
 /** A stream record of a SKU item as a change record; null for the table's other items (keys, counters). */
 export function toChangeRecord(record: DynamoDBRecord): ImageSetChangeRecord | null {
-  const pk = record.dynamodb?.Keys?.pk?.S;
+  const sku = skuOfKey(record.dynamodb?.Keys?.pk?.S ?? '');
   const sequenceNumber = record.dynamodb?.SequenceNumber;
-  if (!pk?.startsWith(SKU_PREFIX) || !sequenceNumber) return null;
+  if (sku === null || !sequenceNumber) return null;
   return {
     sequenceNumber,
-    sku: pk.slice(SKU_PREFIX.length),
+    sku,
     before: imagesOf(record.dynamodb?.OldImage as Image),
     after: record.eventName === 'REMOVE' ? [] : imagesOf(record.dynamodb?.NewImage as Image),
   };

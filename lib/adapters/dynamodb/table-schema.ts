@@ -39,9 +39,22 @@ export const PIPELINE_EVENT_PATTERNS = [
 
 export const LIST_PARTITION = { products: 'PRODUCTS', apiKeys: 'APIKEYS' } as const;
 
+const SKU_PREFIX = 'SKU#';
+const API_KEY_PREFIX = 'APIKEY#';
+
 export const keys = {
-  sku: (sku: string) => ({ pk: `SKU#${sku}` }),
-  apiKey: (keyHash: string) => ({ pk: `APIKEY#${keyHash}` }),
+  sku: (sku: string) => ({ pk: `${SKU_PREFIX}${sku}` }),
+  apiKey: (keyHash: string) => ({ pk: `${API_KEY_PREFIX}${keyHash}` }),
   imageIdCounter: { pk: 'COUNTER#image-id' },
   productCounter: { pk: 'COUNTER#products' },
 } as const;
+
+/** The SKU a partition key names, or null when the item is not a SKU item. */
+export function skuOfKey(pk: string): string | null {
+  return pk.startsWith(SKU_PREFIX) ? pk.slice(SKU_PREFIX.length) : null;
+}
+
+/** The key hash an API key item's partition key holds. */
+export function keyHashOfKey(pk: string): string {
+  return pk.slice(API_KEY_PREFIX.length);
+}

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, DuplicateKeyNameError, type TokenStore } from '../../auth/token-store';
 import { readItem } from './client';
-import { keys, LIST_PARTITION, TABLE_SCHEMA } from './table-schema';
+import { keyHashOfKey, keys, LIST_PARTITION, TABLE_SCHEMA } from './table-schema';
 
 function toRecord(item: Record<string, unknown>): ApiKeyRecord {
   return {
@@ -89,7 +89,7 @@ export class DynamoTokenStore implements TokenStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) hashes.push(String(item.pk).slice('APIKEY#'.length));
+      for (const item of page.Items ?? []) hashes.push(keyHashOfKey(String(item.pk)));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return hashes;

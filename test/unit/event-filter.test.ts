@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { matchesPattern } from '../../infra/local/stream-poller';
+import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
+import { image, streamRecord } from '../helpers/stream-events';
+
+/** The event filter the deployed mapping and the local poller share. */
+const startsPipeline = (record: unknown) =>
+  PIPELINE_EVENT_PATTERNS.some((pattern) => matchesPattern(pattern, record));
+
+describe('the pipeline event filter', () => {
+  it('lets through what the API writes and every removal', () => {
+    expect(startsPipeline(streamRecord('A', null, [image(1)]))).toBe(true);
+    expect(startsPipeline(streamRecord('A', [image(1)], [image(2)]))).toBe(true);
+    expect(startsPipeline(streamRecord('A', [image(1)], null))).toBe(true);
+  });
+
+  it("holds back the pipeline's own status writes", () => {
+    expect(startsPipeline(streamRecord('A', [image(1)], [image(1, { status: 'ready' })], 'pipeline'))).toBe(
+      false,
+    );
+  });
+
+  it('holds back items without a writer (keys, counters)', () => {
+    const counter = {
+      eventName: 'MODIFY',
+      dynamodb: { Keys: { pk: { S: 'COUNTER#products' } }, NewImage: { value: { N: '3' } } },
+    };
+    expect(startsPipeline(counter)).toBe(false);
+  });
+});
