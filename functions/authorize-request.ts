@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { loadConfig } from '../lib/config';
 import { InvalidTokenError, NotAuthenticatedError } from '../lib/domain/errors';
+import { requestHeaders } from '../lib/http/event';
 import { type ApiDependencies, createApiDependencies } from '../lib/service';
 
 /** The policy covers every method and path of the stage, so one cached answer serves GET and POST alike. */
@@ -31,12 +32,9 @@ function policy(
 export function createAuthorizeRequestHandler(deps: Pick<ApiDependencies, 'authenticate' | 'logger'>) {
   return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>().handler(
     async (event) => {
-      const headers = event.headers ?? {};
-      const authorization = Object.entries(headers).find(
-        ([name]) => name.toLowerCase() === 'authorization',
-      )?.[1];
+      const authorization = requestHeaders(event).authorization;
       try {
-        const keyName = await deps.authenticate(authorization ?? undefined);
+        const keyName = await deps.authenticate(authorization);
         return policy(event, 'Allow', keyName);
       } catch (error) {
         if (error instanceof NotAuthenticatedError) throw new Error('Unauthorized');

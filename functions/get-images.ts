@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadConfig } from '../lib/config';
 import { findProduct, listProducts } from '../lib/domain/list-products';
-import { parsePageRequest } from '../lib/domain/pagination';
+import { lastQueryValue, parsePageRequest } from '../lib/domain/pagination';
 import { etagOf } from '../lib/domain/preconditions';
 import { type ApiEvent, type ApiResult, queryPairs, requestAddress } from '../lib/http/event';
 import { apiEnvelope, requireApiKey, route } from '../lib/http/middleware';
@@ -19,11 +19,11 @@ export function createGetImagesHandler(deps: ApiDependencies) {
       const query = queryPairs(event);
       const pageRequest = parsePageRequest(query);
       const address = requestAddress(event);
-      const sku = query.find(([key]) => key === 'product_sku')?.[1];
+      const sku = lastQueryValue(query, 'product_sku');
       if (sku === undefined || sku === '') {
-        return jsonResponse(200, await listProducts(deps.repository, pageRequest, address));
+        return jsonResponse(200, await listProducts(deps.repository, pageRequest, address, deps.config));
       }
-      const { page, version } = await findProduct(deps.repository, sku, pageRequest, address);
+      const { page, version } = await findProduct(deps.repository, sku, pageRequest, address, deps.config);
       return jsonResponse(200, page, version === null ? {} : { ETag: etagOf(version) });
     });
 }

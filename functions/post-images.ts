@@ -40,7 +40,11 @@ export function createPostImagesHandler(deps: ApiDependencies) {
         keyName: event.principal,
       });
       const headers: Record<string, string> = result.set ? { ETag: etagOf(result.set.version) } : {};
-      return jsonResponse(result.created ? 201 : 200, toProductView(sku, result.set?.images ?? []), headers);
+      return jsonResponse(
+        result.created ? 201 : 200,
+        toProductView(sku, result.set?.images ?? [], config),
+        headers,
+      );
     });
 }
 

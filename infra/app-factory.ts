@@ -1,4 +1,4 @@
-import { type App, Validations } from 'aws-cdk-lib';
+import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import { ProductImagesStack } from './stack';
@@ -12,14 +12,24 @@ export function createApp(app: App): ProductImagesStack {
   if (Boolean(cdnDomainName) !== Boolean(cdnCertificateArn)) {
     throw new Error('give both -c cdnDomain=… and -c cdnCertificateArn=…, or neither');
   }
+  const debug = app.node.tryGetContext('debug');
   const stack = new ProductImagesStack(app, `ProductImages-${stage}`, {
     stage,
+    debug: debug === true || debug === 'true',
     cdnDomain: cdnDomainName
       ? { name: String(cdnDomainName), certificateArn: String(cdnCertificateArn) }
       : undefined,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     description: `Product Image API (downloadable_image), ${stage}`,
   });
+  if (stage === 'prod' && !cdnDomainName) {
+    Annotations.of(stack).addWarningV2(
+      'product-images:no-cdn-domain',
+      "prod has no custom CDN domain: images are served from *.cloudfront.net with CloudFront's default " +
+        'certificate. Give -c cdnDomain=… -c cdnCertificateArn=… (the deploy workflow passes the ' +
+        'CDN_DOMAIN and CDN_CERTIFICATE_ARN repository variables); cdn_url follows the domain once set.',
+    );
+  }
   acknowledgeFindings(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;

@@ -20,6 +20,7 @@ import {
   Distribution,
   HttpVersion,
   PriceClass,
+  ResponseHeadersPolicy,
   SecurityPolicyProtocol,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
@@ -55,7 +56,12 @@ export interface ProductImagesStackProps extends StackProps {
    * TLS 1.2 or later; CloudFront's default certificate keeps its own, older policy.
    */
   cdnDomain?: { name: string; certificateArn: string };
+  /** Debug logs and source-mapped stack traces in every function (`-c debug=true`); off by default. */
+  debug?: boolean;
 }
+
+/** How long an overwritten or deleted image object can still be brought back. */
+export const IMAGE_VERSION_RETENTION_DAYS = 30;
 
 const RESOURCE_PATH = 'api/i1/downloadable_image';
 
@@ -112,7 +118,15 @@ export class ProductImagesStack extends Stack {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: logsBucket,
       serverAccessLogsPrefix: 'images-bucket/',
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      // A wrong POST or a bug deletes objects; versioning keeps them recoverable for 30 days.
+      versioned: true,
+      lifecycleRules: [
+        {
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+          noncurrentVersionExpiration: Duration.days(IMAGE_VERSION_RETENTION_DAYS),
+        },
+        { expiredObjectDeleteMarker: true },
+      ],
       removalPolicy: retainData,
     });
 
@@ -129,6 +143,29 @@ export class ProductImagesStack extends Stack {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
+    // What a storefront needs to use an image from any page: CORS (canvas, fetch), and safe defaults.
+    const storefrontHeaders = new ResponseHeadersPolicy(this, 'StorefrontHeaders', {
+      comment: 'Images usable cross-origin from any storefront; HSTS and nosniff',
+      corsBehavior: {
+        accessControlAllowOrigins: ['*'],
+        accessControlAllowMethods: ['GET', 'HEAD'],
+        accessControlAllowHeaders: ['*'],
+        accessControlAllowCredentials: false,
+        accessControlMaxAge: Duration.days(1),
+        originOverride: true,
+      },
+      securityHeadersBehavior: {
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: [{ header: 'Cross-Origin-Resource-Policy', value: 'cross-origin', override: true }],
+      },
+    });
     const distribution = new Distribution(this, 'Cdn', {
       comment: `product-images ${props.stage} CDN`,
       defaultBehavior: {
@@ -136,6 +173,7 @@ export class ProductImagesStack extends Stack {
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
         cachePolicy: immutableImages,
+        responseHeadersPolicy: storefrontHeaders,
         compress: true,
       },
       ...(props.cdnDomain
@@ -162,13 +200,17 @@ export class ProductImagesStack extends Stack {
     const logRetention = stage.logRetention;
     const common = {
       TABLE_NAME: table.tableName,
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: props.debug ? 'debug' : 'info',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Parsing a bundle's source map costs every cold start about a quarter of its import time, so
+      // mapped stack traces are switched on only with `-c debug=true`.
+      ...(props.debug ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
     };
+    const api = { ...common, CDN_BASE_URL: cdnBaseUrl };
     const getImages = new ServiceFunction(this, 'GetImages', {
       entry: 'functions/get-images.ts',
       description: 'product-images: GET /api/i1/downloadable_image/',
-      environment: common,
+      environment: api,
       logRetention,
       removalPolicy: retainData,
     });
@@ -180,7 +222,7 @@ export class ProductImagesStack extends Stack {
     const postImages = new ServiceFunction(this, 'PostImages', {
       entry: 'functions/post-images.ts',
       description: 'product-images: POST /api/i1/downloadable_image/',
-      environment: common,
+      environment: api,
       logRetention,
       removalPolicy: retainData,
     });
@@ -193,7 +235,7 @@ export class ProductImagesStack extends Stack {
     const authorizeRequest = new ServiceFunction(this, 'AuthorizeRequest', {
       entry: 'functions/authorize-request.ts',
       description: 'product-images: API key authorizer',
-      environment: common,
+      environment: api,
       logRetention,
       removalPolicy: retainData,
     });
@@ -203,6 +245,8 @@ export class ProductImagesStack extends Stack {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Undelivered images are evidence; prod keeps the queue when the stack goes.
+      removalPolicy: retainData,
     });
     this.deadLetters = deadLetters;
     const processStream = new ServiceFunction(this, 'ProcessStream', {
@@ -211,7 +255,6 @@ export class ProductImagesStack extends Stack {
       environment: {
         ...common,
         BUCKET_NAME: imagesBucket.bucketName,
-        CDN_BASE_URL: cdnBaseUrl,
         DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
         ALLOW_PRIVATE_IMAGE_HOSTS: 'false',
       },

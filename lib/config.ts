@@ -11,6 +11,8 @@ export interface ServiceConfig {
   idBlockSize: number;
   maxWriteAttempts: number;
   authCacheTtlMs: number;
+  /** Public base of the copies (the CDN domain); answers build each `cdn_url` on it. */
+  cdnBaseUrl: string;
   logLevel: LogLevel;
 }
 
@@ -39,9 +41,11 @@ function positiveInteger(env: Environment, name: string, fallback: number): numb
   return value;
 }
 
-function flag(env: Environment, name: string): boolean {
+/** `true` or `false`; unset or empty is `fallback`. */
+export function flag(env: Environment, name: string, fallback = false): boolean {
   const raw = env[name];
-  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'false') return false;
   if (raw === 'true') return true;
   throw new ConfigurationError(`environment variable ${name} must be "true" or "false", got "${raw}"`);
 }
@@ -64,8 +68,6 @@ export interface PipelineConfig {
   /** An S3-compatible server in local mode and tests; unset when deployed. */
   s3Endpoint?: string;
   s3Credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Public base of the copies: the CloudFront domain, or the local S3 server's bucket URL. */
-  cdnBaseUrl: string;
   /** Lifts only the private-address rule of the fetcher; true in local mode only. */
   allowPrivateImageHosts: boolean;
   maxImageBytes: number;
@@ -93,7 +95,6 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
           secretAccessKey: required(env, 'S3_SECRET_ACCESS_KEY'),
         }
       : undefined,
-    cdnBaseUrl: absoluteUrl(env, 'CDN_BASE_URL'),
     allowPrivateImageHosts: flag(env, 'ALLOW_PRIVATE_IMAGE_HOSTS'),
     maxImageBytes: positiveInteger(env, 'MAX_IMAGE_BYTES', 20 * 1024 * 1024),
     connectTimeoutMs: positiveInteger(env, 'FETCH_CONNECT_TIMEOUT_MS', 3_000),
@@ -117,6 +118,7 @@ export function loadConfig(env: Environment = process.env): ServiceConfig {
     idBlockSize: positiveInteger(env, 'ID_BLOCK_SIZE', 1000),
     maxWriteAttempts: positiveInteger(env, 'MAX_WRITE_ATTEMPTS', 10),
     authCacheTtlMs: positiveInteger(env, 'AUTH_CACHE_TTL_SECONDS', 60) * 1000,
+    cdnBaseUrl: absoluteUrl(env, 'CDN_BASE_URL'),
     logLevel: parseLogLevel(env.LOG_LEVEL),
   };
 }

@@ -85,7 +85,6 @@ export function createPipelineDependencies(
     open: (url) => openImage(url, policy),
     deadLetters,
     logger,
-    cdnBaseUrl: config.cdnBaseUrl,
     maxAttempts: config.maxCopyAttempts,
     skuConcurrency: config.skuConcurrency,
     imageConcurrency: config.imageConcurrency,

@@ -22,7 +22,8 @@ export interface ServiceFunctionProps {
 
 /**
  * A Lambda function with this service's defaults set once: the latest Node.js runtime on arm64, a
- * minified ESM bundle with the AWS SDK inside and source maps, its own log group with retention, and a
+ * minified ESM bundle with the AWS SDK inside and a source map beside it (used only when the
+ * environment sets `NODE_OPTIONS=--enable-source-maps`), its own log group with retention, and a
  * role of its own that starts with nothing but writing to that log group.
  */
 export class ServiceFunction extends Construct {
@@ -56,7 +57,7 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: props.environment,
       bundling: {
         format: OutputFormat.ESM,
         // Syntax Node 20 runs too, so local mode and tests run what Lambda runs.

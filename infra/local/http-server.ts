@@ -44,7 +44,8 @@ export function toProxyEvent(request: IncomingMessage, body: Buffer): APIGateway
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] ?? '';
     const value = request.rawHeaders[i + 1] ?? '';
-    headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    headers[name] = value; // API Gateway's single-value map keeps one line; every line is in the multi-value map
+
     multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
   headers['X-Forwarded-Proto'] ??= 'http';

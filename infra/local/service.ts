@@ -12,26 +12,36 @@ import { type RunningS3Local, S3RVER_CREDENTIALS } from './s3-local';
 import { type RunningStreamPoller, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
 
-/** The environment the Lambda entry points read, pointed at a local engine. */
-export function localEnvironment(dynamodbEndpoint: string, tableName: string): Record<string, string> {
+/** The environment the Lambda entry points read, pointed at a local engine and the local CDN origin. */
+export function localEnvironment(
+  dynamodbEndpoint: string,
+  tableName: string,
+  cdnBaseUrl: string,
+): Record<string, string> {
   return {
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: dynamodbEndpoint,
+    CDN_BASE_URL: cdnBaseUrl,
     AWS_REGION: LOCAL_REGION,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
 
-/** What the pipeline function reads besides the table: the local S3 server as CDN origin. */
-export function localPipelineEnvironment(s3: RunningS3Local, deadLetterFile: string): Record<string, string> {
+/**
+ * What the pipeline function reads besides the table: the local S3 server as CDN origin. Images served
+ * from this machine may be used unless `allowPrivateImageHosts` is false (the deployed rules).
+ */
+export function localPipelineEnvironment(
+  s3: RunningS3Local,
+  deadLetterFile: string,
+  allowPrivateImageHosts = true,
+): Record<string, string> {
   return {
     BUCKET_NAME: s3.bucket,
     S3_ENDPOINT: s3.endpoint,
     S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
     S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    CDN_BASE_URL: s3.publicBaseUrl,
-    // Local mode only: images served from this machine may be used.
-    ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
+    ALLOW_PRIVATE_IMAGE_HOSTS: String(allowPrivateImageHosts),
     DEAD_LETTER_FILE: deadLetterFile,
   };
 }

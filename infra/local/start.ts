@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { flag } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { type LocalRuntime, RUNTIME_FILE } from './runtime-file';
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const deadLetterFile = resolve('.local', 'dead-letters.jsonl');
   if (dataDirectory) mkdirSync(resolve(dataDirectory, 'dynamodb'), { recursive: true });
   const logger = createLogger({ service: 'product-images-local' });
+  // Local mode lets images come from this machine unless told otherwise; deployed stages never do.
+  const allowPrivateImageHosts = flag(process.env, 'ALLOW_PRIVATE_IMAGE_HOSTS', true);
 
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
@@ -63,8 +66,8 @@ async function main(): Promise<void> {
       process.env.API_TOKEN || undefined,
     );
     const environment = {
-      ...localEnvironment(dynamo.endpoint, tableName),
-      ...localPipelineEnvironment(s3, deadLetterFile),
+      ...localEnvironment(dynamo.endpoint, tableName, s3.publicBaseUrl),
+      ...localPipelineEnvironment(s3, deadLetterFile, allowPrivateImageHosts),
     };
     const { baseUrl, server } = await startApiServer(await loadApiRoutes(environment), port);
     stops.push(() => new Promise((done) => server.close(() => done())));

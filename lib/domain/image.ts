@@ -13,6 +13,9 @@ export interface RequestedImage {
 /** Facts the image pipeline recorded about our copy of an image. */
 export interface ImageCopy {
   status: ImageStatus;
+  /** Where the copy lives in the CDN origin; its public URL is built at read time (`publicUrl`). */
+  object_key?: string;
+  /** Items written before keys were stored hold the whole URL; its path is the key. */
   cdn_url?: string;
   error?: string;
   width?: number;
@@ -60,14 +63,39 @@ export interface ProductView {
   images: ImageView[];
 }
 
-export function toImageView(image: StoredImage): ImageView {
+/** The public address of a copy: the CDN base URL as configured now, and the object's key. */
+export function publicUrl(cdnBaseUrl: string, key: string): string {
+  return `${cdnBaseUrl.replace(/\/+$/, '')}/${key}`;
+}
+
+/**
+ * The copy's key: stored as such, or read back from a whole URL stored by an earlier version. Building
+ * the URL at read time means a CDN domain set after launch applies to every image at once.
+ */
+function copyKey(image: ImageCopy): string | null {
+  if (image.object_key) return image.object_key;
+  if (!image.cdn_url) return null;
+  try {
+    return new URL(image.cdn_url).pathname.replace(/^\/+/, '');
+  } catch {
+    return null;
+  }
+}
+
+/** How answers show images: `cdn_url` is built on the CDN base URL the API runs with. */
+export interface ViewOptions {
+  cdnBaseUrl: string;
+}
+
+export function toImageView(image: StoredImage, options: ViewOptions): ImageView {
+  const key = image.status === 'ready' ? copyKey(image) : null;
   return {
     id: image.id,
     url: image.url,
     order: image.order,
     image_type: image.image_type,
     status: image.status,
-    cdn_url: image.cdn_url ?? null,
+    cdn_url: key === null ? null : publicUrl(options.cdnBaseUrl, key),
     error: image.error ?? null,
     width: image.width ?? null,
     height: image.height ?? null,
@@ -76,8 +104,12 @@ export function toImageView(image: StoredImage): ImageView {
   };
 }
 
-export function toProductView(sku: string, images: readonly StoredImage[]): ProductView {
-  return { product_sku: sku, images: images.map(toImageView) };
+export function toProductView(
+  sku: string,
+  images: readonly StoredImage[],
+  options: ViewOptions,
+): ProductView {
+  return { product_sku: sku, images: images.map((image) => toImageView(image, options)) };
 }
 
 /** The answer order: by `order`, then by `id`. */

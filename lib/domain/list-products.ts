@@ -1,4 +1,4 @@
-import { type ProductView, toProductView } from './image';
+import { type ProductView, toProductView, type ViewOptions } from './image';
 import { type PageLinks, type PageRequest, pageLinks, pageWindow, type RequestAddress } from './pagination';
 import type { ImageSetRepository } from './ports';
 import { validateSku } from './validation';
@@ -13,6 +13,7 @@ export async function listProducts(
   repository: ImageSetRepository,
   request: PageRequest,
   address: RequestAddress,
+  view: ViewOptions,
 ): Promise<ProductPage> {
   const offset = (request.page - 1) * request.limit;
   const { count, products } = await repository.listProducts(offset, request.limit);
@@ -20,7 +21,7 @@ export async function listProducts(
   return {
     count,
     ...pageLinks(address, request, window),
-    results: products.map((set) => toProductView(set.sku, set.images)),
+    results: products.map((set) => toProductView(set.sku, set.images, view)),
   };
 }
 
@@ -30,13 +31,14 @@ export async function findProduct(
   rawSku: string,
   request: PageRequest,
   address: RequestAddress,
+  view: ViewOptions,
 ): Promise<{ page: ProductPage; version: string | null }> {
   const sku = validateSku(rawSku);
   // A value that could never be stored matches nothing; it is not worth a read.
   const set = sku.ok ? await repository.find(sku.value) : null;
   const count = set ? 1 : 0;
   const window = pageWindow(request, count);
-  const onPage = set && window.offset === 0 ? [toProductView(set.sku, set.images)] : [];
+  const onPage = set && window.offset === 0 ? [toProductView(set.sku, set.images, view)] : [];
   return {
     page: { count, ...pageLinks(address, request, window), results: onPage },
     version: set?.version ?? null,

@@ -11,8 +11,9 @@ export interface PageRequest {
 /** Query parameters as the client sent them, in order, repeated keys kept. */
 export type QueryPairs = ReadonlyArray<readonly [string, string]>;
 
-function firstValue(query: QueryPairs, name: string): string | undefined {
-  return query.find(([key]) => key === name)?.[1];
+/** A parameter sent more than once reads as its last value, as Django's `QueryDict[name]` does. */
+export function lastQueryValue(query: QueryPairs, name: string): string | undefined {
+  return query.findLast(([key]) => key === name)?.[1];
 }
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
@@ -26,9 +27,9 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
 
 /** `page` and `limit` as DRF's PageNumberPagination reads them; a `limit` above the maximum is lowered to it. */
 export function parsePageRequest(query: QueryPairs): PageRequest {
-  const page = positiveInteger('page', firstValue(query, 'page'), 1);
+  const page = positiveInteger('page', lastQueryValue(query, 'page'), 1);
   const limit = Math.min(
-    positiveInteger('limit', firstValue(query, 'limit'), DEFAULT_PAGE_SIZE),
+    positiveInteger('limit', lastQueryValue(query, 'limit'), DEFAULT_PAGE_SIZE),
     MAX_PAGE_SIZE,
   );
   return { page, limit };

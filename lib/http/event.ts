@@ -11,11 +11,36 @@ export interface ApiEvent extends APIGatewayProxyEvent {
 
 export type ApiResult = APIGatewayProxyResult;
 
-/** Headers are lower-cased by the header middleware, so one spelling finds them. */
+/**
+ * Every request header once, its name lower-cased. API Gateway's `headers` holds one line of a header
+ * sent on several lines; `multiValueHeaders` holds them all, and they are joined as RFC 9110 lists
+ * (`a, b`), as a server that reads the raw request would see them. Every entry point reads headers
+ * through this function.
+ */
+export function requestHeaders(event: {
+  headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
+}): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined && value !== null) headers[name.toLowerCase()] = value;
+  }
+  const joined = new Map<string, string[]>();
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (!values || values.length === 0) continue;
+    const key = name.toLowerCase();
+    joined.set(key, [...(joined.get(key) ?? []), ...values]);
+  }
+  for (const [name, values] of joined) headers[name] = values.join(', ');
+  return headers;
+}
+
+/** Headers are lower-cased by the envelope middleware (`requestHeaders`), so one spelling finds them. */
 export function header(event: Pick<APIGatewayProxyEvent, 'headers'>, name: string): string | undefined {
   return event.headers[name.toLowerCase()] ?? undefined;
 }
 
+/** Query parameters in order, repeated keys kept (`lastQueryValue` reads one as Django's QueryDict does). */
 export function queryPairs(event: APIGatewayProxyEvent): QueryPairs {
   const pairs: Array<[string, string]> = [];
   const multi = event.multiValueQueryStringParameters;

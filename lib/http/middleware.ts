@@ -12,7 +12,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../domain/errors';
 import type { Logger } from '../logger';
-import { type ApiEvent, type ApiResult, header, isResourcePath } from './event';
+import { type ApiEvent, type ApiResult, header, isResourcePath, requestHeaders } from './event';
 import { jsonResponse } from './responses';
 
 type ApiRequest = Request<ApiEvent, ApiResult, Error, Context>;
@@ -25,16 +25,8 @@ export function loggerFor(event: ApiEvent, fallback: Logger): Logger {
   return requestLoggers.get(event) ?? fallback;
 }
 
-function lowerCaseHeaders(event: ApiEvent): void {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
-  }
-  event.headers = headers;
-}
-
 /**
- * The outermost layer of every API function: lower-cases header names, turns any error into the
+ * The outermost layer of every API function: reads the headers once (`requestHeaders`), turns any error into the
  * contract's JSON answer (never a stack trace or an internal message), drops the body of HEAD answers
  * and writes one access log line per request. Register it first so its `after`/`onError` run last.
  */
@@ -57,7 +49,7 @@ export function apiEnvelope(logger: Logger): ApiMiddleware {
     name: 'apiEnvelope',
     before: (request) => {
       const { event, context } = request;
-      lowerCaseHeaders(event);
+      event.headers = requestHeaders(event);
       started.set(event, performance.now());
       requestLoggers.set(
         event,

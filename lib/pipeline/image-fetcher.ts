@@ -5,15 +5,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { type AddressPolicy, isAllowedAddress } from './address-policy';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
-import {
-  CONTENT_TYPES,
-  type Dimensions,
-  detectFormat,
-  headerDimensions,
-  type ImageFormat,
-  JpegSizeScanner,
-  SNIFF_BYTES,
-} from './image-format';
+import { CONTENT_TYPES, type Dimensions, type ImageFormat, ImageSniffer } from './image-format';
 
 export interface ResolvedAddress {
   address: string;
@@ -53,7 +45,6 @@ export interface OpenedImage {
   abort(): void;
 }
 
-const HEAD_BYTES = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 function describeSize(bytes: number): string {
@@ -65,11 +56,9 @@ function describeSize(bytes: number): string {
  * bytes that carry the image's dimensions. Holds back only the first few bytes until the type is known.
  */
 class ImageGuard extends Transform {
-  private head = Buffer.alloc(0);
+  private readonly sniffer = new ImageSniffer();
   private held: Buffer[] = [];
-  private bytes = 0;
   private format: ImageFormat | null = null;
-  private readonly jpeg = new JpegSizeScanner();
   readonly detected: Promise<ImageFormat>;
   private resolveDetected!: (format: ImageFormat) => void;
   private rejectDetected!: (error: Error) => void;
@@ -89,49 +78,34 @@ class ImageGuard extends Transform {
   }
 
   private accept(chunk: Buffer): Error | null {
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) return permanent(`image larger than ${describeSize(this.maxBytes)}`);
-    if (this.head.length < HEAD_BYTES) {
-      this.head = Buffer.concat([this.head, chunk.subarray(0, HEAD_BYTES - this.head.length)]);
+    if (this.sniffer.bytes + chunk.length > this.maxBytes) {
+      return permanent(`image larger than ${describeSize(this.maxBytes)}`);
     }
+    const decided = this.sniffer.push(chunk);
     if (this.format !== null) {
-      this.observe(chunk);
       this.push(chunk);
       return null;
     }
     this.held.push(chunk);
-    return this.bytes < SNIFF_BYTES ? null : this.release();
+    return decided === undefined ? null : this.release(decided);
   }
 
   override _flush(done: TransformCallback): void {
-    done(this.format === null ? this.release() : null);
+    done(this.format === null ? this.release(this.sniffer.end()) : null);
   }
 
-  /** Decides the type from the held first bytes and lets them through; an error when it is no image. */
-  private release(): Error | null {
-    const format = detectFormat(this.head);
+  /** Lets the held first bytes through once the type is known; an error when it is no image. */
+  private release(format: ImageFormat | null): Error | null {
     if (!format) return permanent('not an image');
     this.format = format;
     this.resolveDetected(format);
-    for (const chunk of this.held) {
-      this.observe(chunk);
-      this.push(chunk);
-    }
+    for (const chunk of this.held) this.push(chunk);
     this.held = [];
     return null;
   }
 
-  private observe(chunk: Buffer): void {
-    if (this.format === 'jpeg') this.jpeg.push(chunk);
-  }
-
   summary(): { bytes: number; dimensions: Dimensions | null } {
-    const format = this.format;
-    if (format === null) return { bytes: this.bytes, dimensions: null };
-    return {
-      bytes: this.bytes,
-      dimensions: format === 'jpeg' ? this.jpeg.dimensions : headerDimensions(format, this.head),
-    };
+    return { bytes: this.sniffer.bytes, dimensions: this.sniffer.dimensions };
   }
 }
 

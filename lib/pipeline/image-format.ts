@@ -1,3 +1,5 @@
+import { avifDimensions } from './avif-dimensions';
+
 /** Image formats told apart by their first bytes, whatever the origin's Content-Type claims. */
 export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif';
 
@@ -9,8 +11,11 @@ export const CONTENT_TYPES: Record<ImageFormat, string> = {
   avif: 'image/avif',
 };
 
-/** Bytes needed to tell every format apart (AVIF's brands come latest). */
+/** Bytes needed to tell every format apart, but for an ISO-BMFF file's brand list (see sniffLength). */
 export const SNIFF_BYTES = 32;
+
+/** An `ftyp` box longer than this is not read whole: real files list a handful of brands. */
+const MAX_FTYP_BYTES = 4096;
 
 export interface Dimensions {
   width: number;
@@ -18,6 +23,17 @@ export interface Dimensions {
 }
 
 const ascii = (bytes: Buffer, start: number, end: number) => bytes.toString('latin1', start, end);
+
+/**
+ * How many first bytes `detectFormat` needs to decide: an ISO-BMFF file (AVIF) lists its brands in an
+ * `ftyp` box of any length, so the answer must not depend on how many bytes the first chunk held.
+ */
+export function sniffLength(head: Buffer): number {
+  if (head.length >= 8 && ascii(head, 4, 8) === 'ftyp') {
+    return Math.max(SNIFF_BYTES, Math.min(head.readUInt32BE(0), MAX_FTYP_BYTES));
+  }
+  return SNIFF_BYTES;
+}
 
 export function detectFormat(head: Buffer): ImageFormat | null {
   if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
@@ -71,22 +87,25 @@ function webpDimensions(head: Buffer): Dimensions | null {
   return null;
 }
 
-/** AVIF keeps its size in an `ispe` property box inside `meta`, which encoders write near the start. */
-function avifDimensions(head: Buffer): Dimensions | null {
-  let best: Dimensions | null = null;
-  for (
-    let at = head.indexOf('ispe', 0, 'latin1');
-    at >= 4 && at + 16 <= head.length;
-    at = head.indexOf('ispe', at + 4, 'latin1')
-  ) {
-    const candidate = { width: head.readUInt32BE(at + 8), height: head.readUInt32BE(at + 12) };
-    // A grid image lists its tiles too; the largest extent is the image itself.
-    if (!best || candidate.width * candidate.height > best.width * best.height) best = candidate;
-  }
-  return best;
-}
-
 const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
+/**
+ * Where the next marker starts, as libjpeg's `next_marker` finds it: stray bytes (left by a segment whose
+ * length is wrong) are skipped up to the next 0xff, fill bytes (0xff 0xff) are skipped, and 0xff 0x00 is
+ * a stuffed byte, not a marker. Answers where a partial marker starts when the data ends first.
+ */
+function nextMarkerAt(data: Buffer): number {
+  let at = 0;
+  for (;;) {
+    while (at < data.length && data[at] !== 0xff) at++;
+    while (at + 1 < data.length && data[at + 1] === 0xff) at++;
+    if (at + 1 < data.length && data[at + 1] === 0x00) {
+      at += 2;
+      continue;
+    }
+    return at;
+  }
+}
 
 /**
  * Finds a JPEG's frame size while the bytes stream past: a JPEG's start-of-frame marker may follow
@@ -113,16 +132,9 @@ export class JpegSizeScanner {
         data = data.subarray(skipped);
         if (this.skip > 0) return;
       }
-      // Fill bytes (0xff) may pad between segments.
-      let at = 0;
-      while (at + 1 < data.length && data[at] === 0xff && data[at + 1] === 0xff) at++;
-      data = data.subarray(at);
+      data = data.subarray(nextMarkerAt(data));
       if (data.length < 4) {
         this.pending = Buffer.from(data);
-        return;
-      }
-      if (data[0] !== 0xff) {
-        this.stopped = true;
         return;
       }
       const marker = data[1] ?? 0;
@@ -145,5 +157,59 @@ export class JpegSizeScanner {
       }
       this.skip = 2 + data.readUInt16BE(2);
     }
+  }
+}
+
+/**
+ * Decides an image's type and size from its bytes as they arrive, whatever their chunking: the type
+ * once enough first bytes are in (`sniffLength`), the size from the header bytes or, for a JPEG, from
+ * the frame header wherever it comes. Keeps the first 64 KiB and, until the type is known, the chunks.
+ */
+export class ImageSniffer {
+  static readonly HEAD_BYTES = 64 * 1024;
+  private readonly headBuffer = Buffer.alloc(ImageSniffer.HEAD_BYTES);
+  private headLength = 0;
+  private held: Buffer[] = [];
+  private total = 0;
+  private decided: ImageFormat | null | undefined;
+  private readonly jpeg = new JpegSizeScanner();
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  /** Takes the next chunk; answers the format once known, `null` when it is no image, `undefined` before. */
+  push(chunk: Buffer): ImageFormat | null | undefined {
+    this.total += chunk.length;
+    if (this.headLength < ImageSniffer.HEAD_BYTES)
+      this.headLength += chunk.copy(this.headBuffer, this.headLength);
+    if (this.decided !== undefined) {
+      if (this.decided === 'jpeg') this.jpeg.push(chunk);
+      return this.decided;
+    }
+    this.held.push(chunk);
+    return this.total < sniffLength(this.head()) ? undefined : this.decide();
+  }
+
+  /** The bytes have ended: decides with what there is. */
+  end(): ImageFormat | null {
+    return this.decided === undefined ? this.decide() : this.decided;
+  }
+
+  private decide(): ImageFormat | null {
+    this.decided = detectFormat(this.head());
+    if (this.decided === 'jpeg') for (const chunk of this.held) this.jpeg.push(chunk);
+    this.held = [];
+    return this.decided;
+  }
+
+  /** Width and height as far as the bytes so far tell them (a JPEG's only once its frame header passed). */
+  get dimensions(): Dimensions | null {
+    if (!this.decided) return null;
+    return this.decided === 'jpeg' ? this.jpeg.dimensions : headerDimensions(this.decided, this.head());
+  }
+
+  private head(): Buffer {
+    return this.headBuffer.subarray(0, this.headLength);
   }
 }

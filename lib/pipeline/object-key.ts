@@ -14,8 +14,3 @@ export function objectKey(sku: string, imageId: number): string {
       : `sha256-${createHash('sha256').update(sku).digest('hex')}`;
   return `products/${folder}/${imageId}`;
 }
-
-/** The public address of a copy: the CDN base URL and the key. */
-export function cdnUrl(cdnBaseUrl: string, key: string): string {
-  return `${cdnBaseUrl.replace(/\/+$/, '')}/${key}`;
-}

@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
 import { mapWithConcurrency } from './concurrency';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
-import { cdnUrl, objectKey } from './object-key';
+import { objectKey } from './object-key';
 import type { DeadLetterSink, ImageObjectStore, ImageOpener, ImageStatusStore } from './ports';
 
 export interface PipelineDependencies {
@@ -12,7 +12,6 @@ export interface PipelineDependencies {
   open: ImageOpener;
   deadLetters: DeadLetterSink;
   logger: Logger;
-  cdnBaseUrl: string;
   /** Transient failures an image may have before it is failed for good and dead-lettered. */
   maxAttempts: number;
   /** SKUs processed at once. */
@@ -62,7 +61,7 @@ async function copyImage(
     }
     const ready = {
       status: 'ready' as const,
-      cdn_url: cdnUrl(deps.cdnBaseUrl, key),
+      object_key: key,
       width: dimensions.width,
       height: dimensions.height,
       bytes,

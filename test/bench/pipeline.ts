@@ -152,7 +152,6 @@ export async function measureBatchConcurrency(): Promise<string[]> {
       open: (url) => openImage(url, policy),
       deadLetters: { send: async () => undefined },
       logger: createLogger({ level: 'silent' }),
-      cdnBaseUrl: s3.publicBaseUrl,
       maxAttempts: 3,
     };
 

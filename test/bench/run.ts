@@ -3,6 +3,7 @@
 // The function modules build their default handler at import, as in Lambda; give them a table name.
 process.env.TABLE_NAME ??= 'bench-table';
 process.env.AWS_REGION ??= 'eu-west-1';
+process.env.CDN_BASE_URL ??= 'https://cdn.example';
 
 const { measureDynamoCalls } = await import('./dynamo-calls');
 const { measureHandlerOverhead } = await import('./handler-overhead');

@@ -31,7 +31,13 @@ export function mockDynamo() {
 
 export function testDependencies(env: Record<string, string> = {}) {
   return createApiDependencies(
-    loadConfig({ TABLE_NAME: TABLE, AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent', ...env }),
+    loadConfig({
+      TABLE_NAME: TABLE,
+      AWS_REGION: 'eu-west-1',
+      CDN_BASE_URL: 'https://cdn.example.test',
+      LOG_LEVEL: 'silent',
+      ...env,
+    }),
   );
 }
 

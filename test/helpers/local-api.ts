@@ -43,15 +43,19 @@ export async function startTestApi(options: { withPipeline?: boolean } = {}): Pr
   const tableName = `test-${randomUUID()}`;
   await prepareTable(dynamodbEndpoint, tableName);
   const apiKey = await registerApiKey(dynamodbEndpoint, tableName, 'test');
-  const environment = localEnvironment(dynamodbEndpoint, tableName);
   const stops: Array<() => Promise<void>> = [];
   let s3: RunningS3Local | undefined;
   let deadLetterFile: string | undefined;
+  // Without the pipeline nothing is copied, so no answer shows a CDN URL on this reserved host.
+  const environment = localEnvironment(dynamodbEndpoint, tableName, 'http://cdn.invalid');
   if (options.withPipeline) {
     s3 = await startS3Local({ bucket: 'cdn-origin' });
     stops.push(s3.stop);
     deadLetterFile = join(mkdtempSync(join(tmpdir(), 'product-images-dlq-')), 'dead-letters.jsonl');
-    Object.assign(environment, localPipelineEnvironment(s3, deadLetterFile));
+    Object.assign(environment, {
+      ...localPipelineEnvironment(s3, deadLetterFile),
+      CDN_BASE_URL: s3.publicBaseUrl,
+    });
     const poller = await startLocalPipeline(environment, {
       dynamodbEndpoint,
       tableName,

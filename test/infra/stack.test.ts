@@ -1,4 +1,4 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
 import { synthesize } from '../helpers/synth';
@@ -25,7 +25,7 @@ const actionsOf = (statements: Statement[]) =>
   statements.flatMap((statement) => [statement.Action].flat()).sort();
 
 describe('functions', () => {
-  it('run the latest Node.js on arm64, with source maps and log groups of their own', () => {
+  it('run the latest Node.js on arm64, with log groups of their own and source maps only when debugging', () => {
     const functions = prod.findResources('AWS::Lambda::Function');
     const ours = Object.values(functions).filter((fn) =>
       String((fn as { Properties: { Description?: string } }).Properties.Description).startsWith(
@@ -39,9 +39,23 @@ describe('functions', () => {
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
-          Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: expect.anything() } },
+          Environment: { Variables: { LOG_LEVEL: 'info', TABLE_NAME: expect.anything() } },
           LoggingConfig: { LogGroup: expect.anything() },
         },
+      });
+    }
+    for (const fn of ours) expect(JSON.stringify(fn)).not.toContain('enable-source-maps');
+    const debugging = synthesize('dev', { debug: 'true' }).template;
+    const variables = Object.values(debugging.findResources('AWS::Lambda::Function'))
+      .map(
+        (fn) => (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties,
+      )
+      .filter((properties) => properties.Environment?.Variables?.TABLE_NAME);
+    expect(variables).toHaveLength(4);
+    for (const properties of variables) {
+      expect(properties.Environment?.Variables).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        LOG_LEVEL: 'debug',
       });
     }
     prod.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
@@ -152,6 +166,11 @@ describe('image pipeline mapping', () => {
     });
   });
 
+  it('keeps the dead-letter queue when the prod stack is deleted, not in dev', () => {
+    prod.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    dev.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Delete' });
+  });
+
   it('uses an encrypted, SSL-only dead-letter queue', () => {
     prod.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     prod.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -176,8 +195,15 @@ describe('CDN origin', () => {
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       },
+      VersioningConfiguration: { Status: 'Enabled' },
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })],
+        Rules: [
+          Match.objectLike({
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+          }),
+          Match.objectLike({ ExpiredObjectDeleteMarker: true }),
+        ],
       },
     });
     const policies = Object.values(prod.findResources('AWS::S3::BucketPolicy')).map((policy) =>
@@ -201,6 +227,70 @@ describe('CDN origin', () => {
     prod.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: { DefaultTTL: 31536000, MaxTTL: 31536000 },
     });
+  });
+
+  it('lets storefronts use images cross-origin, with HSTS, nosniff and CORP on every answer', () => {
+    prod.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        CorsConfig: {
+          AccessControlAllowOrigins: { Items: ['*'] },
+          AccessControlAllowMethods: { Items: ['GET', 'HEAD'] },
+          AccessControlAllowCredentials: false,
+          OriginOverride: true,
+        },
+        SecurityHeadersConfig: {
+          StrictTransportSecurity: {
+            AccessControlMaxAgeSec: 31536000,
+            IncludeSubdomains: true,
+            Override: true,
+          },
+          ContentTypeOptions: { Override: true },
+        },
+        CustomHeadersConfig: {
+          Items: [{ Header: 'Cross-Origin-Resource-Policy', Value: 'cross-origin', Override: true }],
+        },
+      },
+    });
+    prod.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: { DefaultCacheBehavior: { ResponseHeadersPolicyId: Match.anyValue() } },
+    });
+  });
+
+  it('gives the API functions the CDN base URL to build cdn_url, and the pipeline none', () => {
+    const variables = Object.values(prod.findResources('AWS::Lambda::Function')).map(
+      (fn) =>
+        fn as { Properties: { Description?: string; Environment?: { Variables?: Record<string, unknown> } } },
+    );
+    const byName = (name: string) =>
+      variables.find((fn) => String(fn.Properties.Description).includes(name))?.Properties.Environment
+        ?.Variables;
+    for (const name of ['GET', 'POST']) expect(byName(name)?.CDN_BASE_URL, name).toBeDefined();
+    expect(byName('image pipeline')?.CDN_BASE_URL).toBeUndefined();
+    const custom = synthesize('prod', {
+      cdnDomain: 'images.example.com',
+      cdnCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+    });
+    custom.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('GET'),
+      Environment: { Variables: Match.objectLike({ CDN_BASE_URL: 'https://images.example.com' }) },
+    });
+  });
+
+  it('warns when prod is synthesized without its custom CDN domain', () => {
+    const warnings = (options: Record<string, string> = {}) =>
+      Annotations.fromStack(synthesize('prod', options).stack)
+        .findWarning('*', Match.stringLikeRegexp('custom CDN domain'))
+        .map((warning) => warning.entry.data);
+    expect(warnings()).toHaveLength(1);
+    expect(
+      warnings({
+        cdnDomain: 'images.example.com',
+        cdnCertificateArn: 'arn:aws:acm:us-east-1:1:certificate/a',
+      }),
+    ).toEqual([]);
+    expect(
+      Annotations.fromStack(synthesize('dev').stack).findWarning('*', Match.stringLikeRegexp('CDN domain')),
+    ).toEqual([]);
   });
 
   it('requires TLS 1.2 when deployed with a custom domain', () => {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { createApp } from '../../infra/app-factory';
 
 const run = promisify(execFile);
@@ -124,21 +125,83 @@ describe('the synthesized bundles', () => {
   });
 });
 
-describe('GitHub workflows', () => {
-  it.each(['.github/workflows/ci.yml', '.github/workflows/deploy.yml'])(
-    '%s is a valid workflow',
-    async (file) => {
-      await run(bin('action-validator'), [file]);
-    },
-  );
+const WORKFLOWS = ['.github/workflows/ci.yml', '.github/workflows/deploy.yml'];
 
-  it('deploys with OIDC credentials, never stored keys', () => {
-    const deploy = readFileSync('.github/workflows/deploy.yml', 'utf8');
-    expect(deploy).toMatch(/id-token: write/);
-    expect(deploy).toMatch(/role-to-assume:/);
-    expect(deploy).toMatch(/environment: production/);
-    expect(deploy).toMatch(/cdk deploy ProductImages-prod -c stage=prod/);
-    expect(deploy).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
+interface WorkflowJob {
+  needs?: string | string[];
+  environment?: string;
+  permissions?: Record<string, string>;
+  steps?: Array<{ uses?: string; run?: string; if?: string; with?: Record<string, unknown> }>;
+}
+
+function workflow(file: string): { permissions?: Record<string, string>; jobs: Record<string, WorkflowJob> } {
+  return parse(readFileSync(file, 'utf8'));
+}
+
+describe('GitHub workflows', () => {
+  it.each(WORKFLOWS)('%s is a valid workflow', async (file) => {
+    await run(bin('action-validator'), [file]);
+  });
+
+  it('deploys with OIDC credentials, never stored keys, from a cloud assembly built without them', () => {
+    const deploy = workflow('.github/workflows/deploy.yml');
+    const text = readFileSync('.github/workflows/deploy.yml', 'utf8');
+    expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key/);
+    const { build, deploy: release } = deploy.jobs;
+    expect(build?.permissions).toEqual({ contents: 'read' });
+    expect(release?.needs).toBe('build');
+    expect(release?.environment).toBe('production');
+    expect(release?.permissions?.['id-token']).toBe('write');
+    const runs = (job: WorkflowJob | undefined) =>
+      (job?.steps ?? []).map((step) => step.run ?? '').join('\n');
+    expect(runs(build)).toMatch(/cdk synth --quiet -c stage=prod -o cdk.out/);
+    expect(runs(release)).toMatch(/aws-cdk@2\.1148\.1 deploy ProductImages-prod --app cdk.out/);
+    // A manual run off main fails before anything else runs.
+    expect(build?.steps?.[0]).toMatchObject({ if: "github.ref != 'refs/heads/main'" });
+    expect(build?.steps?.[0]?.run).toMatch(/exit 1/);
+  });
+
+  it.each(WORKFLOWS)('%s: no job that can assume the AWS role installs or runs project code', (file) => {
+    for (const [name, job] of Object.entries(workflow(file).jobs)) {
+      const permissions = { ...workflow(file).permissions, ...job.permissions };
+      if (permissions['id-token'] !== 'write') continue;
+      const commands = (job.steps ?? []).map((step) => step.run ?? '').join('\n');
+      expect(commands, name).not.toMatch(/npm (ci|install|test|run)|npm t\b|npx (?!--yes aws-cdk@\d)/);
+      expect(
+        (job.steps ?? []).some((step) => step.uses?.startsWith('actions/checkout')),
+        name,
+      ).toBe(false);
+    }
+  });
+
+  it.each(WORKFLOWS)('%s: every action is pinned to a full commit, with its version beside it', (file) => {
+    const text = readFileSync(file, 'utf8');
+    const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
+    expect(uses.length).toBeGreaterThan(0);
+    for (const [, action, rest] of uses) {
+      expect(action, action).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      expect(rest, action).toMatch(/# v\d+\.\d+\.\d+/);
+    }
+    for (const job of Object.values(workflow(file).jobs)) {
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith('actions/checkout@'))
+          expect(step.with?.['persist-credentials']).toBe(false);
+      }
+    }
+  });
+
+  it('keeps npm packages and actions up to date, weekly and grouped', () => {
+    const config = parse(readFileSync('.github/dependabot.yml', 'utf8')) as {
+      updates: Array<{ 'package-ecosystem': string; schedule: { interval: string }; groups?: object }>;
+    };
+    expect(config.updates.map((update) => update['package-ecosystem']).sort()).toEqual([
+      'github-actions',
+      'npm',
+    ]);
+    for (const update of config.updates) {
+      expect(update.schedule.interval).toBe('weekly');
+      expect(Object.keys(update.groups ?? {}).length).toBeGreaterThan(0);
+    }
   });
 
   it('refuses an invalid workflow (the validator can fail)', async () => {

@@ -139,4 +139,35 @@ describe('GET with mocked DynamoDB', () => {
     expect(response.headers?.['Content-Type']).toBe('application/json; charset=utf-8');
     expect(response.headers?.['Cache-Control']).toBe('no-store');
   });
+
+  it('builds cdn_url from the CDN base URL it runs with, for stored keys and for URLs stored whole', async () => {
+    const item = storedItem('A', 'v1', [
+      { id: 1, url: 'https://e/1' },
+      { id: 2, url: 'https://e/2', order: 1 },
+      { id: 3, url: 'https://e/3', order: 2 },
+    ]);
+    Object.assign(item.images[0] ?? {}, { status: 'ready', object_key: 'products/A/1' });
+    // Written by an earlier version, before the custom domain existed.
+    Object.assign(item.images[1] ?? {}, {
+      status: 'ready',
+      cdn_url: 'https://d111.cloudfront.net/products/A/2',
+    });
+    Object.assign(item.images[2] ?? {}, {
+      status: 'failed',
+      object_key: 'products/A/3',
+      error: 'not an image',
+    });
+    ddb.on(GetCommand, { Key: keys.sku('A') }).resolves({ Item: item });
+    const handler = createGetImagesHandler(testDependencies({ CDN_BASE_URL: 'https://images.example.com/' }));
+    const response = await handler(
+      apiEvent({ headers: authorized, query: { product_sku: 'A' } }),
+      lambdaContext(),
+    );
+    const images = JSON.parse(response.body).results[0].images;
+    expect(images.map((image: { cdn_url: string | null }) => image.cdn_url)).toEqual([
+      'https://images.example.com/products/A/1',
+      'https://images.example.com/products/A/2',
+      null,
+    ]);
+  });
 });

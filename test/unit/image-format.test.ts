@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { detectFormat, headerDimensions, JpegSizeScanner } from '../../lib/pipeline/image-format';
+import {
+  detectFormat,
+  headerDimensions,
+  ImageSniffer,
+  JpegSizeScanner,
+  SNIFF_BYTES,
+} from '../../lib/pipeline/image-format';
+import { fixtureImages, fixturesMissing, hasFixtures, type ImageTruth } from '../helpers/fixtures';
 import { avifHeader, gif, jpegImage, png, webp } from '../helpers/images';
 
 describe('image formats', () => {
@@ -48,3 +55,69 @@ describe('image formats', () => {
     }
   });
 });
+
+function sniff(bytes: Buffer, chunkSize: number) {
+  const sniffer = new ImageSniffer();
+  for (let at = 0; at < bytes.length; at += chunkSize) sniffer.push(bytes.subarray(at, at + chunkSize));
+  const format = sniffer.end();
+  const size = sniffer.dimensions;
+  return { format, width: size?.width ?? null, height: size?.height ?? null };
+}
+
+const CHUNK_SIZES = [1, 7, 64 * 1024, Number.MAX_SAFE_INTEGER];
+
+describe('sniffing streamed bytes', () => {
+  it('skips stray bytes before a JPEG marker, as libjpeg does', () => {
+    const base = jpegImage(21, 9);
+    // An APP0 segment whose length is 3 bytes short leaves junk, then a stuffed 0xff00, before the next marker.
+    const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x05, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0xff, 0x00, 0x13]);
+    const broken = Buffer.concat([base.subarray(0, 2), app0, base.subarray(2)]);
+    for (const chunkSize of CHUNK_SIZES)
+      expect(sniff(broken, chunkSize)).toEqual({ format: 'jpeg', width: 21, height: 9 });
+  });
+
+  it('reads a long AVIF brand list whatever the chunking', () => {
+    const head = avifHeader(64, 48);
+    const brands = Buffer.from('mif1miafMA1Bheicheixmsf1', 'latin1');
+    const ftyp = Buffer.concat([
+      Buffer.alloc(4),
+      Buffer.from('ftypmif10000', 'latin1'),
+      brands,
+      Buffer.from('avif', 'latin1'),
+    ]);
+    ftyp.writeUInt32BE(ftyp.length, 0);
+    const avif = Buffer.concat([ftyp, head.subarray(head.readUInt32BE(0))]);
+    expect(ftyp.length).toBeGreaterThan(SNIFF_BYTES);
+    for (const chunkSize of CHUNK_SIZES)
+      expect(sniff(avif, chunkSize)).toEqual({ format: 'avif', width: 64, height: 48 });
+  });
+
+  describe.skipIf(!hasFixtures)(
+    `real images from other projects' test suites (${fixturesMissing} when skipped)`,
+    () => {
+      const images = fixtureImages();
+      it.each(CHUNK_SIZES)(
+        'get the type and size their truth gives, fed in chunks of %i bytes',
+        (chunkSize) => {
+          const wrong = images
+            .map((image) => ({ image, got: sniff(image.bytes, chunkSize) }))
+            .filter(({ image, got }) => !image.answers.some((answer) => matches(answer, got)))
+            .map(
+              ({ image, got }) =>
+                `${image.name}: ${JSON.stringify(got)}, want ${JSON.stringify(image.answers[0])}`,
+            );
+          expect(images.length).toBeGreaterThan(500);
+          expect(wrong).toEqual([]);
+        },
+      );
+    },
+  );
+});
+
+function matches(
+  answer: ImageTruth,
+  got: { format: string | null; width: number | null; height: number | null },
+) {
+  if (answer.format !== got.format) return false;
+  return answer.format === null || (answer.width === got.width && answer.height === got.height);
+}

@@ -19,7 +19,6 @@ const config = loadPipelineConfig({
   TABLE_NAME: 'unit-test-table',
   AWS_REGION: 'eu-west-1',
   BUCKET_NAME: 'cdn-origin',
-  CDN_BASE_URL: 'https://d123.cloudfront.net',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
   MAX_COPY_ATTEMPTS: '3',
   LOG_LEVEL: 'silent',
@@ -89,7 +88,7 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(input?.ExpressionAttributeValues).toMatchObject({
       ':id': 2,
       ':status': 'ready',
-      ':cdn_url': 'https://d123.cloudfront.net/products/A/2',
+      ':object_key': 'products/A/2',
       ':width': 8,
       ':height': 6,
       ':bytes': bytes.length,

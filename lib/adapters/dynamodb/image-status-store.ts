@@ -8,6 +8,7 @@ import { keys, WRITERS } from './table-schema';
 /** Every field the pipeline owns on an image; a field not given in a record is removed. */
 const PROGRESS_FIELDS = [
   'status',
+  'object_key',
   'cdn_url',
   'error',
   'width',

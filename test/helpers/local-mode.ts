@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** `npm start` as a person runs it: its own process, its own engines, its own working folder. */
+export interface LocalMode {
+  child: ChildProcess;
+  /** The folder it runs in (where `.local/` goes). */
+  directory: string;
+  baseUrl: string;
+  apiKey: string;
+  /** Everything it printed so far, both streams. */
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/** The command `npm start` runs, without npm in between, so signals reach it directly. */
+export function localModeCommand(): { command: string; args: string[] } {
+  return {
+    command: process.execPath,
+    args: [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'infra/local/start.ts')],
+  };
+}
+
+export function runLocalMode(
+  env: Record<string, string | undefined>,
+  directory = mkdtempSync(join(tmpdir(), 'local-mode-')),
+) {
+  const { command, args } = localModeCommand();
+  const child = spawn(command, args, {
+    cwd: directory,
+    env: { ...process.env, PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { child, directory, output: () => output, exited };
+}
+
+/** Starts local mode and waits for it to print its address and key. */
+export async function startLocalMode(
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
+): Promise<LocalMode> {
+  const run = runLocalMode(env);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const running = /running at (http:\/\/[\d.:]+)\//.exec(run.output());
+    const key = /API key: ([0-9a-f]{40})/.exec(run.output());
+    if (running?.[1] && key?.[1] && run.output().includes('Ctrl-C')) {
+      return {
+        child: run.child,
+        directory: run.directory,
+        baseUrl: running[1],
+        apiKey: key[1],
+        output: run.output,
+        stop: async () => {
+          if (run.child.exitCode === null) run.child.kill('SIGTERM');
+          return run.exited;
+        },
+      };
+    }
+    if (run.child.exitCode !== null || Date.now() > deadline) {
+      run.child.kill('SIGKILL');
+      throw new Error(`local mode did not start:\n${run.output()}`);
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
