@@ -31,15 +31,21 @@ function required(env: Environment, name: string): string {
   return value;
 }
 
-function positiveInteger(env: Environment, name: string, fallback: number): number {
+function integerAtLeast(minimum: number, env: Environment, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigurationError(`environment variable ${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isSafeInteger(value) || value < minimum) {
+    const kind = minimum === 0 ? 'a non-negative integer' : 'a positive integer';
+    throw new ConfigurationError(`environment variable ${name} must be ${kind}, got "${raw}"`);
   }
   return value;
 }
+
+const positiveInteger = (env: Environment, name: string, fallback: number) =>
+  integerAtLeast(1, env, name, fallback);
+const nonNegativeInteger = (env: Environment, name: string, fallback: number) =>
+  integerAtLeast(0, env, name, fallback);
 
 /** `true` or `false`; unset or empty is `fallback`. */
 export function flag(env: Environment, name: string, fallback = false): boolean {
@@ -117,7 +123,8 @@ export function loadConfig(env: Environment = process.env): ServiceConfig {
     maxBodyBytes: positiveInteger(env, 'MAX_BODY_BYTES', 1024 * 1024),
     idBlockSize: positiveInteger(env, 'ID_BLOCK_SIZE', 1000),
     maxWriteAttempts: positiveInteger(env, 'MAX_WRITE_ATTEMPTS', 10),
-    authCacheTtlMs: positiveInteger(env, 'AUTH_CACHE_TTL_SECONDS', 60) * 1000,
+    // 0 turns the cache off (local mode, where a revoked key must stop working at once).
+    authCacheTtlMs: nonNegativeInteger(env, 'AUTH_CACHE_TTL_SECONDS', 60) * 1000,
     cdnBaseUrl: absoluteUrl(env, 'CDN_BASE_URL'),
     logLevel: parseLogLevel(env.LOG_LEVEL),
   };

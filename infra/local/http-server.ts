@@ -12,6 +12,8 @@ export interface LocalRoutes {
   post: ProxyHandler;
   /** Serves every other method and path; its own routing answers 404 and 405. */
   other: ProxyHandler;
+  /** Local mode only: files served as they are on GET and HEAD (the walkthrough's sample images). */
+  files?: ReadonlyMap<string, { contentType: string; bytes: Buffer }>;
 }
 
 /** As API Gateway: bodies over 10 MB never reach a function. */
@@ -104,6 +106,15 @@ function send(response: ServerResponse, result: APIGatewayProxyResult): void {
 /** The local stand-in for API Gateway: the same events, the same handlers. */
 export function createLocalServer(routes: LocalRoutes): Server {
   return createServer(async (request, response) => {
+    const file = routes.files?.get(new URL(request.url ?? '/', 'http://localhost').pathname);
+    if (file && (request.method === 'GET' || request.method === 'HEAD')) {
+      response.writeHead(200, {
+        'Content-Type': file.contentType,
+        'Content-Length': String(file.bytes.length),
+      });
+      response.end(request.method === 'HEAD' ? undefined : file.bytes);
+      return;
+    }
     try {
       const body = await readBody(request);
       if (body === null) {

@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/logger';
 import { LOCAL_REGION } from './dynamodb-local';
 import { createLocalServer, type LocalRoutes } from './http-server';
 import { type RunningS3Local, S3RVER_CREDENTIALS } from './s3-local';
-import { type RunningStreamPoller, startStreamPoller } from './stream-poller';
+import { type RunningStreamPoller, type StreamPollerOptions, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
 
 /** The environment the Lambda entry points read, pointed at a local engine and the local CDN origin. */
@@ -22,6 +22,8 @@ export function localEnvironment(
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: dynamodbEndpoint,
     CDN_BASE_URL: cdnBaseUrl,
+    // No authentication cache locally: a key revoked with `npm run token` stops working at once.
+    AUTH_CACHE_TTL_SECONDS: '0',
     AWS_REGION: LOCAL_REGION,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
@@ -59,6 +61,7 @@ export async function startLocalPipeline(
     deadLetterFile: string;
     logger: Logger;
     maxRetries?: number;
+    observe?: StreamPollerOptions['observe'];
   },
 ): Promise<RunningStreamPoller> {
   Object.assign(process.env, environment);
@@ -69,6 +72,7 @@ export async function startLocalPipeline(
     handler,
     logger: options.logger,
     maxRetries: options.maxRetries,
+    observe: options.observe,
     onFailure: async (record) => {
       await mkdir(dirname(options.deadLetterFile), { recursive: true });
       await appendFile(

@@ -1,10 +1,14 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { toChangeRecord } from '../../lib/adapters/dynamodb/stream-records';
 import { flag } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
+import { createLogger, parseLogLevel } from '../../lib/logger';
 import { startDynamoDbLocal } from './dynamodb-local';
+import { settlementLines } from './pipeline-report';
+import { reportPrerequisites } from './prerequisites';
 import { type LocalRuntime, RUNTIME_FILE } from './runtime-file';
 import { startS3Local } from './s3-local';
+import { sampleImages } from './sample-images';
 import {
   loadApiRoutes,
   localEnvironment,
@@ -22,19 +26,29 @@ function say(line = ''): void {
   process.stderr.write(`${line}\n`);
 }
 
-async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
-  }
-  const tableName = process.env.TABLE_NAME ?? 'product-images-local';
-  const dataDirectory = process.env.LOCAL_DATA_DIR ? resolve(process.env.LOCAL_DATA_DIR) : undefined;
-  const deadLetterFile = resolve('.local', 'dead-letters.jsonl');
-  if (dataDirectory) mkdirSync(resolve(dataDirectory, 'dynamodb'), { recursive: true });
-  const logger = createLogger({ service: 'product-images-local' });
-  // Local mode lets images come from this machine unless told otherwise; deployed stages never do.
-  const allowPrivateImageHosts = flag(process.env, 'ALLOW_PRIVATE_IMAGE_HOSTS', true);
+/** The walkthrough: a POST of the sample images, then a GET of that product, as ready-to-paste commands. */
+function walkthrough(
+  baseUrl: string,
+  apiKey: string,
+  images: Array<{ url: string; order: number; type: string }>,
+) {
+  const body = JSON.stringify({
+    product_sku: 'shirt-red',
+    images: images.map((image) => ({ url: image.url, order: image.order, image_type: image.type })),
+  });
+  return [
+    `  curl -s -X POST ${baseUrl}${RESOURCE} -H 'Authorization: Token ${apiKey}' -H 'Content-Type: application/json' \\`,
+    `    -d '${body}'`,
+    `  curl -s '${baseUrl}${RESOURCE}?product_sku=shirt-red' -H 'Authorization: Token ${apiKey}'`,
+  ];
+}
 
+async function main(): Promise<void> {
+  // Before anything is started: what is missing is told in a paragraph, and nothing is left running.
+  if (!reportPrerequisites('npm start')) {
+    process.exitCode = 1;
+    return;
+  }
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
   const stop = async (code: number) => {
@@ -48,6 +62,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
+    const port = Number(process.env.PORT ?? 3000);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
+    }
+    const tableName = process.env.TABLE_NAME ?? 'product-images-local';
+    const dataDirectory = process.env.LOCAL_DATA_DIR ? resolve(process.env.LOCAL_DATA_DIR) : undefined;
+    const deadLetterFile = resolve('.local', 'dead-letters.jsonl');
+    if (dataDirectory) mkdirSync(resolve(dataDirectory, 'dynamodb'), { recursive: true });
+    const level = parseLogLevel(process.env.LOG_LEVEL);
+    const logger = createLogger({ service: 'product-images-local', level });
+    // Local mode only: images may come from this machine unless told otherwise.
+    const allowPrivateImageHosts = flag(process.env, 'ALLOW_PRIVATE_IMAGE_HOSTS', true);
+
     const dynamo = await startDynamoDbLocal({
       dataDirectory: dataDirectory && resolve(dataDirectory, 'dynamodb'),
     });
@@ -68,14 +95,29 @@ async function main(): Promise<void> {
     const environment = {
       ...localEnvironment(dynamo.endpoint, tableName, s3.publicBaseUrl),
       ...localPipelineEnvironment(s3, deadLetterFile, allowPrivateImageHosts),
+      // The functions' JSON lines (as deployed) only when asked for; the terminal tells the story below.
+      LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
     };
-    const { baseUrl, server } = await startApiServer(await loadApiRoutes(environment), port);
+    const samples = sampleImages();
+    const routes = {
+      ...(await loadApiRoutes(environment)),
+      files: new Map(samples.map((sample) => [sample.path, sample])),
+    };
+    const { baseUrl, server } = await startApiServer(routes, port);
     stops.push(() => new Promise((done) => server.close(() => done())));
+    const tellsProgress = level === 'debug' || level === 'info';
     const poller = await startLocalPipeline(environment, {
       dynamodbEndpoint: dynamo.endpoint,
       tableName,
       deadLetterFile,
       logger,
+      observe: (records) => {
+        if (!tellsProgress) return;
+        for (const record of records) {
+          const change = toChangeRecord(record);
+          if (change) for (const line of settlementLines(change, Date.now())) say(line);
+        }
+      },
     });
     stops.push(() => poller.stop());
 
@@ -83,19 +125,34 @@ async function main(): Promise<void> {
     mkdirSync(resolve('.local'), { recursive: true });
     writeFileSync(RUNTIME_FILE, JSON.stringify(runtime, null, 2));
 
+    const red = samples.filter((sample) => sample.path.includes('-red'));
     say(`product-images is running at ${baseUrl}${RESOURCE}`);
     say(
       `DynamoDB Local: ${dynamo.endpoint} (table ${tableName}, ${dataDirectory ? `kept in ${dataDirectory}` : 'in memory'})`,
     );
     say(`CDN origin (S3-compatible): ${s3.publicBaseUrl}/  dead letters: ${deadLetterFile}`);
+    say(`Sample product photos: ${samples.map((sample) => `${baseUrl}${sample.path}`).join(' ')}`);
     say(`API key: ${apiKey}${process.env.API_TOKEN ? ' (from API_TOKEN)' : ''}`);
+    if (!allowPrivateImageHosts) {
+      say(
+        'ALLOW_PRIVATE_IMAGE_HOSTS=false: images on this machine, the samples too, are refused as deployed.',
+      );
+    }
     say();
-    say('Try it:');
     say(
-      `  curl -s -X POST ${baseUrl}${RESOURCE} -H 'Authorization: Token ${apiKey}' -H 'Content-Type: application/json' \\\n` +
-        `    -d '{"product_sku": "1182701025", "images": [{"url": "https://example.com/image1.png", "order": 0}]}'`,
+      'Try it: post the red shirt\'s photo and swatch, then read the product back (a moment later both are "ready"):',
     );
-    say(`  curl -s ${baseUrl}${RESOURCE} -H 'Authorization: Token ${apiKey}'`);
+    for (const line of walkthrough(
+      baseUrl,
+      apiKey,
+      red.map((sample, order) => ({
+        url: `${baseUrl}${sample.path}`,
+        order,
+        type: sample.path.endsWith('-swatch.png') ? 'swatch' : 'default',
+      })),
+    )) {
+      say(line);
+    }
     say();
     say('Press Ctrl-C to stop.');
   } catch (error) {

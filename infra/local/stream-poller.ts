@@ -26,6 +26,8 @@ export interface StreamPollerOptions {
   /** Called with a record given up on after the last retry, as the on-failure destination would be. */
   onFailure: (record: DynamoDBRecord) => Promise<void>;
   pollIntervalMs?: number;
+  /** Sees every record read, the pipeline's own status writes too (which the filter keeps from it). */
+  observe?: (records: readonly DynamoDBRecord[]) => void;
 }
 
 /** A Lambda event-filter pattern: every key must match; a leaf array lists the accepted values. */
@@ -125,10 +127,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
     const iterator = iterators.get(shardId);
     if (!iterator) return;
     const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
-    const records = (page.Records ?? [])
-      .map((record) => toLambdaRecord(record, streamArn))
-      .filter(wantedByPipeline);
+    const read = (page.Records ?? []).map((record) => toLambdaRecord(record, streamArn));
+    const records = read.filter(wantedByPipeline);
     if (records.length > 0) await deliver(records);
+    if (read.length > 0) options.observe?.(read);
     iterators.set(shardId, page.NextShardIterator ?? null);
   };
 

@@ -29,6 +29,8 @@ export interface ImageCopy {
 /** One image as it is stored inside its SKU's item. */
 export interface StoredImage extends RequestedImage, ImageCopy {
   id: number;
+  /** When the POST that added this URL was handled (ISO 8601); internal, never shown in answers. */
+  requested_at?: string;
 }
 
 /**

@@ -13,6 +13,7 @@ export interface ReplaceImagesDependencies {
   /** Waits before attempt `attempt` (1-based) after a lost race; jittered so racing writers spread out. */
   backoff?: (attempt: number) => Promise<void>;
   newVersion?: () => string;
+  now?: () => Date;
 }
 
 export interface ReplaceImagesResult {
@@ -43,13 +44,14 @@ export async function replaceImages(
 ): Promise<ReplaceImagesResult> {
   const backoff = deps.backoff ?? jitteredBackoff;
   const newVersion = deps.newVersion ?? randomVersion;
+  const requestedAt = (deps.now ?? (() => new Date()))().toISOString();
   for (let attempt = 1; attempt <= deps.maxAttempts; attempt++) {
     if (attempt > 1) await backoff(attempt - 1);
     const stored = await deps.repository.find(sku);
     checkPreconditions(stored?.version ?? null, preconditions);
     const storedImages = stored?.images ?? [];
     const ids = await deps.ids.take(urlsNeedingIds(storedImages, requested).length);
-    const merged = mergeImageSet(storedImages, requested, ids);
+    const merged = mergeImageSet(storedImages, requested, ids, requestedAt);
 
     if (!merged.changed) return { set: stored, created: stored === null };
     const next = merged.images.length > 0 ? { version: newVersion(), images: merged.images } : null;

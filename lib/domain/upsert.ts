@@ -21,12 +21,14 @@ export function urlsNeedingIds(
 /**
  * The upsert: an image's identity within a SKU is its exact URL. A known URL keeps its id and what the
  * pipeline learned about it, taking `order` and `image_type` from the request; an unknown URL takes the
- * next of `newIds` and starts `pending`; a stored URL missing from the request is removed.
+ * next of `newIds` and starts `pending` (stamped `requestedAt`, so the time to `ready` can be told); a
+ * stored URL missing from the request is removed.
  */
 export function mergeImageSet(
   stored: readonly StoredImage[],
   requested: readonly RequestedImage[],
   newIds: readonly number[],
+  requestedAt?: string,
 ): MergedImageSet {
   const storedByUrl = new Map(stored.map((image) => [image.url, image]));
   const requestedUrls = new Set(requested.map((image) => image.url));
@@ -42,7 +44,14 @@ export function mergeImageSet(
     const id = newIds[nextNewId++];
     if (id === undefined) throw new Error('mergeImageSet: fewer new ids than new URLs');
     changed = true;
-    return { id, url: wanted.url, order: wanted.order, image_type: wanted.image_type, status: 'pending' };
+    const added: StoredImage = {
+      id,
+      url: wanted.url,
+      order: wanted.order,
+      image_type: wanted.image_type,
+      status: 'pending',
+    };
+    return requestedAt === undefined ? added : { ...added, requested_at: requestedAt };
   });
   const removed = stored.filter((image) => !requestedUrls.has(image.url));
   if (removed.length > 0) changed = true;

@@ -1,4 +1,7 @@
 /** `npm run bench`: every figure the closing notes quote, measured in one run. */
+import { reportPrerequisites } from '../../infra/local/prerequisites';
+
+if (!reportPrerequisites('npm run bench')) process.exit(1);
 
 // The function modules build their default handler at import, as in Lambda; give them a table name.
 process.env.TABLE_NAME ??= 'bench-table';
@@ -27,5 +30,3 @@ for (const [title, measure] of sections.filter(([title]) => !only || title.toLow
   process.stdout.write(`\n## ${title}\n`);
   for (const line of await measure()) process.stdout.write(`${line}\n`);
 }
-
-export {};

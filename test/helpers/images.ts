@@ -1,33 +1,13 @@
-import { crc32, deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
+import { encodePng } from '../../infra/local/sample-images';
 
 /** Real, decodable images of known size, made in the test rather than shipped as fixtures. */
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(typed));
-  return Buffer.concat([length, typed, crc]);
-}
-
 export function png(width: number, height: number): Buffer {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // RGB
-  const row = width * 3 + 1;
-  const raw = Buffer.alloc(row * height);
+  const data = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++)
-    for (let x = 0; x < width * 3; x++) raw[y * row + 1 + x] = (x * 7 + y * 13) & 0xff;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(raw)),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
+    for (let x = 0; x < width * 3; x++) data[y * width * 3 + x] = (x * 7 + y * 13) & 0xff;
+  return encodePng({ width, height, channels: 3, data });
 }
 
 export function jpegImage(width: number, height: number): Buffer {

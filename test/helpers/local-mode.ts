@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** `npm start` as a person runs it: its own process, its own engines, its own working folder. */
 export interface LocalMode {
@@ -22,6 +22,14 @@ export function localModeCommand(): { command: string; args: string[] } {
   return {
     command: process.execPath,
     args: [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'infra/local/start.ts')],
+  };
+}
+
+/** `npm run token`, run in a folder of one's choice (it finds the local service through `.local/`). */
+export function tokenCommand(): { command: string; args: string[] } {
+  return {
+    command: process.execPath,
+    args: [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'infra/token-cli.ts')],
   };
 }
 

@@ -1,7 +1,12 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
 import { png } from '../helpers/images';
-import { type LocalMode, startLocalMode } from '../helpers/local-mode';
+import { type LocalMode, ROOT, startLocalMode, tokenCommand } from '../helpers/local-mode';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 
 let origin: Origin;
@@ -54,5 +59,125 @@ describe('npm start and ALLOW_PRIVATE_IMAGE_HOSTS', () => {
     } finally {
       await local.stop();
     }
+  });
+});
+
+describe('the walkthrough npm start prints', () => {
+  it('runs as printed, offline: the sample photos end ready and their cdn_urls serve the same bytes', async () => {
+    const local = await startLocalMode({ LOG_LEVEL: undefined });
+    try {
+      const printed = local.output().split('\n');
+      const first = printed.findIndex((line) => line.startsWith('  curl -s -X POST'));
+      const commands = printed.slice(first, first + 3).join('\n');
+      expect(commands).toContain(`${local.baseUrl}/samples/shirt-red.jpg`);
+      const posted = JSON.parse(
+        execFileSync('bash', ['-c', printed.slice(first, first + 2).join('\n')], { encoding: 'utf8' }),
+      );
+      expect(posted.images.map((image: ImageView) => image.status)).toEqual(['pending', 'pending']);
+
+      const deadline = Date.now() + 20_000;
+      let images: ImageView[] = [];
+      while (Date.now() < deadline) {
+        images = JSON.parse(execFileSync('bash', ['-c', printed[first + 2] ?? ''], { encoding: 'utf8' }))
+          .results[0].images;
+        if (images.every((image) => image.status !== 'pending')) break;
+        await new Promise((done) => setTimeout(done, 100));
+      }
+      expect(images.map((image) => [image.status, image.width, image.height])).toEqual([
+        ['ready', 800, 800],
+        ['ready', 64, 64],
+      ]);
+      for (const image of images) {
+        const original = Buffer.from(await (await fetch(image.url)).arrayBuffer());
+        const copy = Buffer.from(await (await fetch(image.cdn_url ?? '')).arrayBuffer());
+        expect(copy.equals(original)).toBe(true);
+      }
+      // The terminal told it: a line per image, then the product.
+      await waitFor(() => local.output().includes('shirt-red: all 2 images settled (2 ready, 0 failed)'));
+      expect(local.output()).toMatch(
+        /image \d+ of shirt-red ready: 800×800 image\/jpeg, \d+ KB, \d+\.\d s after the POST/,
+      );
+      expect(local.output()).toMatch(/image \d+ of shirt-red ready: 64×64 image\/png/);
+
+      // A key revoked with the token command stops working at once.
+      const headers = { Authorization: `Token ${local.apiKey}` };
+      expect((await fetch(`${local.baseUrl}/api/i1/downloadable_image/`, { headers })).status).toBe(200);
+      const { command, args } = tokenCommand();
+      execFileSync(command, [...args, 'revoke', 'local'], { cwd: local.directory, encoding: 'utf8' });
+      const refused = await fetch(`${local.baseUrl}/api/i1/downloadable_image/`, { headers });
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toEqual({ detail: 'Invalid token.' });
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it('stays quiet about the pipeline with LOG_LEVEL=warn', async () => {
+    const local = await startLocalMode({ LOG_LEVEL: 'warn' });
+    try {
+      const image = await settledImage(local, 'quiet');
+      expect(image.status).toBe('ready');
+      await new Promise((done) => setTimeout(done, 500));
+      expect(local.output()).not.toMatch(/of quiet ready|quiet: all/);
+      expect(local.output()).not.toContain('"level":"info"');
+    } finally {
+      await local.stop();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((done) => setTimeout(done, 50));
+  }
+}
+
+/** A PATH with node, npm and a shell but no `java`, as on a machine without a Java runtime. */
+function pathWithoutJava(): string {
+  const bin = mkdtempSync(join(tmpdir(), 'no-java-'));
+  for (const tool of ['node', 'npm', 'sh']) {
+    const found = execFileSync('bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+    symlinkSync(found, join(bin, tool));
+  }
+  return bin;
+}
+
+/** Processes still running with the marker in their environment: anything the command left behind. */
+function processesMarked(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+// A run started by the test below must not start this test again.
+describe.skipIf(process.env.PRODUCT_IMAGES_PREREQUISITE_PROBE !== undefined)('without a Java runtime', () => {
+  it.each([
+    ['npm', 'start'],
+    ['npm', 'test'],
+  ])('`%s %s` explains what is missing, exits 1 and leaves nothing running', (tool, script) => {
+    const probe = randomUUID();
+    const marker = `PRODUCT_IMAGES_PREREQUISITE_PROBE=${probe}`;
+    const result = spawnSync(tool, [script], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: pathWithoutJava(), PRODUCT_IMAGES_PREREQUISITE_PROBE: probe, PORT: '0' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const output = `${result.stdout}${result.stderr}`;
+    expect(result.status, output).toBe(1);
+    expect(output).toContain(`npm ${script} runs DynamoDB Local, AWS's own DynamoDB engine`);
+    expect(output).toContain('apt-get install -y openjdk-17-jre-headless');
+    expect(output).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
+    expect(output).not.toMatch(/ENOENT|Error:/);
+    expect(processesMarked(marker)).toEqual([]);
   });
 });
