@@ -17,6 +17,7 @@ export default defineConfig({
             AWS_REGION: 'eu-west-1',
             BUCKET_NAME: 'unit-test-bucket',
             CDN_BASE_URL: 'https://cdn.example.test',
+            PAGE_CURSOR_KEY: 'unit-test-cursor-key',
             LOG_LEVEL: 'silent',
           },
         },

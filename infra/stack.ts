@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -206,7 +206,13 @@ export class ProductImagesStack extends Stack {
       // mapped stack traces are switched on only with `-c debug=true`.
       ...(props.debug ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
     };
-    const api = { ...common, CDN_BASE_URL: cdnBaseUrl };
+    const api = {
+      ...common,
+      CDN_BASE_URL: cdnBaseUrl,
+      // The stack's own id ends in a UUID CloudFormation draws when the stack is created: stable across
+      // deploys (listing links stay valid), unknown to clients (they cannot forge a position hint).
+      PAGE_CURSOR_KEY: Fn.select(2, Fn.split('/', Aws.STACK_ID)),
+    };
     const getImages = new ServiceFunction(this, 'GetImages', {
       entry: 'functions/get-images.ts',
       description: 'product-images: GET /api/i1/downloadable_image/',

@@ -1,11 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createDocumentClient } from '../lib/adapters/dynamodb/client';
 import { DynamoTokenStore } from '../lib/adapters/dynamodb/token-store';
 import { apiKeyRecord, generateApiKey } from '../lib/auth/keys';
 import type { TokenStore } from '../lib/auth/token-store';
-import { LOCAL_REGION } from './local/dynamodb-local';
-import { type LocalRuntime, RUNTIME_FILE } from './local/runtime-file';
+import { openTable } from './table-target';
 
 const USAGE = `Usage: npm run token -- <command>
   create <name>   create a key; it is printed once and stored only as its SHA-256 hash
@@ -16,20 +13,8 @@ Target: the deployed table named by TABLE_NAME (with AWS_REGION and AWS credenti
 environment), or else the running local service (npm start).`;
 
 function openStore(): TokenStore {
-  const tableName = process.env.TABLE_NAME;
-  if (tableName) {
-    const client = createDocumentClient({
-      region: process.env.AWS_REGION,
-      endpoint: process.env.DYNAMODB_ENDPOINT || undefined,
-    });
-    return new DynamoTokenStore(client, tableName);
-  }
-  if (!existsSync(RUNTIME_FILE)) {
-    throw new Error('no local service is running (start it with npm start) and TABLE_NAME is not set');
-  }
-  const runtime = JSON.parse(readFileSync(RUNTIME_FILE, 'utf8')) as LocalRuntime;
-  const client = createDocumentClient({ region: LOCAL_REGION, endpoint: runtime.dynamodbEndpoint });
-  return new DynamoTokenStore(client, runtime.tableName);
+  const { client, tableName } = openTable();
+  return new DynamoTokenStore(client, tableName);
 }
 
 export async function runTokenCommand(

@@ -13,6 +13,8 @@ export interface ServiceConfig {
   authCacheTtlMs: number;
   /** Public base of the copies (the CDN domain); answers build each `cdn_url` on it. */
   cdnBaseUrl: string;
+  /** Signs the position hints of listing links, so an edited one is noticed (at least 16 characters). */
+  cursorKey: string;
   logLevel: LogLevel;
 }
 
@@ -54,6 +56,13 @@ export function flag(env: Environment, name: string, fallback = false): boolean 
   if (raw === 'false') return false;
   if (raw === 'true') return true;
   throw new ConfigurationError(`environment variable ${name} must be "true" or "false", got "${raw}"`);
+}
+
+function secret(env: Environment, name: string): string {
+  const value = required(env, name);
+  if (value.length < 16)
+    throw new ConfigurationError(`environment variable ${name} must have at least 16 characters`);
+  return value;
 }
 
 function absoluteUrl(env: Environment, name: string): string {
@@ -126,6 +135,7 @@ export function loadConfig(env: Environment = process.env): ServiceConfig {
     // 0 turns the cache off (local mode, where a revoked key must stop working at once).
     authCacheTtlMs: nonNegativeInteger(env, 'AUTH_CACHE_TTL_SECONDS', 60) * 1000,
     cdnBaseUrl: absoluteUrl(env, 'CDN_BASE_URL'),
+    cursorKey: secret(env, 'PAGE_CURSOR_KEY'),
     logLevel: parseLogLevel(env.LOG_LEVEL),
   };
 }

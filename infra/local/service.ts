@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { dirname } from 'node:path';
@@ -22,6 +23,8 @@ export function localEnvironment(
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: dynamodbEndpoint,
     CDN_BASE_URL: cdnBaseUrl,
+    // Listing links made before a restart fall back to offset reads, which answer the same pages.
+    PAGE_CURSOR_KEY: randomBytes(24).toString('base64url'),
     // No authentication cache locally: a key revoked with `npm run token` stops working at once.
     AUTH_CACHE_TTL_SECONDS: '0',
     AWS_REGION: LOCAL_REGION,

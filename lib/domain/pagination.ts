@@ -6,6 +6,8 @@ export const MAX_PAGE_SIZE = 100;
 export interface PageRequest {
   page: number;
   limit: number;
+  /** The position hint of a `next`/`previous` link, as sent; checked before it is used. */
+  cursor?: string;
 }
 
 /** Query parameters as the client sent them, in order, repeated keys kept. */
@@ -32,7 +34,8 @@ export function parsePageRequest(query: QueryPairs): PageRequest {
     positiveInteger('limit', lastQueryValue(query, 'limit'), DEFAULT_PAGE_SIZE),
     MAX_PAGE_SIZE,
   );
-  return { page, limit };
+  const cursor = lastQueryValue(query, 'cursor');
+  return cursor ? { page, limit, cursor } : { page, limit };
 }
 
 export interface PageWindow {
@@ -63,14 +66,21 @@ export interface RequestAddress {
   query: QueryPairs;
 }
 
-/** DRF's replace_query_param / remove_query_param: keys sorted, `page` set or dropped. */
-function linkWith(address: RequestAddress, page: number | null): string {
+/** Where a link leads: a page number (1 is written as no `page`, as DRF does) and its position hint. */
+export interface PageTarget {
+  page: number;
+  cursor?: string;
+}
+
+/** DRF's replace_query_param / remove_query_param: keys sorted, `page` set or dropped, `cursor` set or dropped. */
+function linkWith(address: RequestAddress, target: PageTarget): string {
   const grouped = new Map<string, string[]>();
   for (const [key, value] of address.query) {
-    if (key === 'page') continue;
+    if (key === 'page' || key === 'cursor') continue;
     grouped.set(key, [...(grouped.get(key) ?? []), value]);
   }
-  if (page !== null) grouped.set('page', [String(page)]);
+  if (target.page > 1) grouped.set('page', [String(target.page)]);
+  if (target.cursor) grouped.set('cursor', [target.cursor]);
   const params = new URLSearchParams();
   for (const key of [...grouped.keys()].sort()) {
     for (const value of grouped.get(key) ?? []) params.append(key, value);
@@ -84,9 +94,12 @@ export interface PageLinks {
   previous: string | null;
 }
 
-export function pageLinks(address: RequestAddress, request: PageRequest, window: PageWindow): PageLinks {
+export function pageLinks(
+  address: RequestAddress,
+  targets: { next: PageTarget | null; previous: PageTarget | null },
+): PageLinks {
   return {
-    next: window.hasNext ? linkWith(address, request.page + 1) : null,
-    previous: window.hasPrevious ? linkWith(address, request.page === 2 ? null : request.page - 1) : null,
+    next: targets.next ? linkWith(address, targets.next) : null,
+    previous: targets.previous ? linkWith(address, targets.previous) : null,
   };
 }

@@ -23,7 +23,11 @@ function deployedEnvironment(variables: Record<string, unknown> = {}): Environme
   const environment: Environment = { AWS_REGION: 'eu-west-1' };
   for (const [name, value] of Object.entries(variables)) {
     environment[name] =
-      typeof value === 'string' ? value : name.endsWith('_URL') ? 'https://stand-in.example' : 'stand-in';
+      typeof value === 'string'
+        ? value
+        : name.endsWith('_URL')
+          ? 'https://stand-in.example'
+          : 'stand-in-for-a-cloudformation-value';
   }
   return environment;
 }

@@ -3,13 +3,18 @@ import {
   BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createGetImagesHandler } from '../../functions/get-images';
 import { createPostImagesHandler } from '../../functions/post-images';
-import { keys } from '../../lib/adapters/dynamodb/table-schema';
+import {
+  keys,
+  PRODUCT_PARTITIONS,
+  productPartition,
+  productShard,
+} from '../../lib/adapters/dynamodb/table-schema';
 import { generateApiKey, hashApiKey } from '../../lib/auth/keys';
 import { loadConfig } from '../../lib/config';
 import { createApiDependencies } from '../../lib/service';
@@ -69,20 +74,42 @@ export async function measureHandlerOverhead(): Promise<string[]> {
   ddb.on(GetCommand, { Key: keys.sku('1182701025') }).resolves({
     Item: { ...keys.sku('1182701025'), sku: '1182701025', version: 'v1', images: stored },
   });
-  ddb.on(PutCommand).resolves({});
-  ddb.on(GetCommand, { Key: keys.productCounter }).resolves({ Item: { value: 5000 } });
-  const page = Array.from({ length: 10 }, (_, i) => `SKU-${i}`);
+  ddb.on(UpdateCommand).resolves({});
+  // Twenty products over the shards, each partition answering its own keys, in order.
+  const catalogue = Array.from({ length: 20 }, (_, i) => `SKU-${String(i).padStart(2, '0')}`);
+  const byPartition = new Map<string, string[]>();
+  for (const sku of catalogue) {
+    const partition = productPartition(productShard(sku));
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), sku]);
+  }
+  ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) => ({
+    Items: (byPartition.get(input.ExpressionAttributeValues[':partition'] ?? '') ?? []).map((sku) => ({
+      ...keys.sku(sku),
+      listPk: input.ExpressionAttributeValues[':partition'],
+      listSk: sku,
+    })),
+  }));
   ddb
-    .on(QueryCommand)
-    .resolves({ Items: page.map((sku) => ({ ...keys.sku(sku), listPk: 'PRODUCTS', listSk: sku })) });
-  ddb.on(BatchGetCommand).resolves({
-    Responses: {
-      [TABLE]: page.map((sku) => ({ ...keys.sku(sku), sku, version: 'v', images: stored.slice(0, 5) })),
-    },
-  });
+    .on(BatchGetCommand)
+    .callsFake((input: { RequestItems: Record<string, { Keys: Array<{ pk: string }> }> }) => ({
+      Responses: {
+        [TABLE]: (input.RequestItems[TABLE]?.Keys ?? []).map(({ pk }) =>
+          pk.startsWith('COUNTER#')
+            ? { pk, value: 1 }
+            : { pk, sku: pk.slice(4), version: 'v', images: stored.slice(0, 5) },
+        ),
+      },
+    }));
+  const page = catalogue.slice(10);
 
   const deps = createApiDependencies(
-    loadConfig({ TABLE_NAME: TABLE, AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' }),
+    loadConfig({
+      TABLE_NAME: TABLE,
+      AWS_REGION: 'eu-west-1',
+      LOG_LEVEL: 'silent',
+      CDN_BASE_URL: 'https://cdn.example',
+      PAGE_CURSOR_KEY: 'bench-cursor-key-0123456789',
+    }),
   );
   const get = createGetImagesHandler(deps);
   const post = createPostImagesHandler(deps);
@@ -111,7 +138,14 @@ export async function measureHandlerOverhead(): Promise<string[]> {
         await client.send(
           new GetCommand({ TableName: TABLE, Key: keys.sku('1182701025'), ConsistentRead: true }),
         );
-        await client.send(new PutCommand({ TableName: TABLE, Item: item, ConditionExpression: '#v = :v' }));
+        await client.send(
+          new UpdateCommand({
+            TableName: TABLE,
+            Key: keys.sku('1182701025'),
+            UpdateExpression: 'SET images = :i',
+            ExpressionAttributeValues: { ':i': item.images },
+          }),
+        );
       }),
     ),
     report(
@@ -122,9 +156,20 @@ export async function measureHandlerOverhead(): Promise<string[]> {
       }),
       await sample(1000, async () => {
         await Promise.all([
-          client.send(new GetCommand({ TableName: TABLE, Key: keys.productCounter, ConsistentRead: true })),
           client.send(
-            new QueryCommand({ TableName: TABLE, IndexName: 'list', KeyConditionExpression: 'a = :b' }),
+            new BatchGetCommand({
+              RequestItems: { [TABLE]: { Keys: PRODUCT_PARTITIONS.map(keys.productCounter) } },
+            }),
+          ),
+          ...PRODUCT_PARTITIONS.map((shard) =>
+            client.send(
+              new QueryCommand({
+                TableName: TABLE,
+                IndexName: 'list',
+                KeyConditionExpression: '#p = :partition',
+                ExpressionAttributeValues: { ':partition': productPartition(shard) },
+              }),
+            ),
           ),
         ]);
         await client.send(

@@ -35,6 +35,7 @@ export function testDependencies(env: Record<string, string> = {}) {
       TABLE_NAME: TABLE,
       AWS_REGION: 'eu-west-1',
       CDN_BASE_URL: 'https://cdn.example.test',
+      PAGE_CURSOR_KEY: 'unit-test-cursor-key',
       LOG_LEVEL: 'silent',
       ...env,
     }),

@@ -114,6 +114,7 @@ describe('the synthesized bundles', () => {
           AWS_REGION: 'eu-west-1',
           BUCKET_NAME: 'bucket',
           CDN_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
+          PAGE_CURSOR_KEY: 'synth-test-cursor-key',
           DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
           LOG_LEVEL: 'silent',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

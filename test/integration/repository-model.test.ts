@@ -113,7 +113,7 @@ describe('the repository against the contract model', () => {
   it('counts and lists exactly the products that have images, in SKU order', async () => {
     const client = documentClientFor(api);
     const repository = new DynamoImageSetRepository(client, api.tableName);
-    const { count, products } = await repository.listProducts(0, 100);
+    const { count, products } = await repository.listProducts({ offset: 0 }, 100);
     expect(products).toHaveLength(count);
     const skus = products.map((product) => product.sku);
     expect(skus).toEqual([...skus].sort(compareSkus));

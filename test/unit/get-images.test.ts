@@ -1,9 +1,10 @@
 import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGetImagesHandler } from '../../functions/get-images';
-import { keys } from '../../lib/adapters/dynamodb/table-schema';
+import { keys, PRODUCT_PARTITIONS } from '../../lib/adapters/dynamodb/table-schema';
 import { authorized, dynamoErrors, mockDynamo, storedItem, testDependencies } from '../helpers/dynamo-mock';
 import { apiEvent, lambdaContext } from '../helpers/events';
+import { ProductTableFake } from '../helpers/table-fake';
 
 let ddb: ReturnType<typeof mockDynamo>;
 beforeEach(() => {
@@ -18,26 +19,10 @@ async function get(options: Parameters<typeof apiEvent>[0] = {}) {
 }
 
 function catalogue(count: number) {
+  const table = new ProductTableFake(ddb);
   const skus = Array.from({ length: count }, (_, i) => `SKU-${String(i).padStart(3, '0')}`);
-  ddb
-    .on(GetCommand, { Key: keys.productCounter })
-    .resolves({ Item: { ...keys.productCounter, value: count } });
-  ddb.on(QueryCommand).callsFake((input: { Limit: number }) => ({
-    Items: skus.slice(0, input.Limit).map((sku) => ({ pk: `SKU#${sku}`, listPk: 'PRODUCTS', listSk: sku })),
-  }));
-  ddb
-    .on(BatchGetCommand)
-    .callsFake((input: { RequestItems: Record<string, { Keys: Array<{ pk: string }> }> }) => {
-      const [table, request] = Object.entries(input.RequestItems)[0]!;
-      return {
-        Responses: {
-          [table]: request.Keys.map(({ pk }) =>
-            storedItem(pk.slice(4), 'v', [{ id: 1, url: `https://e/${pk}` }]),
-          ).reverse(),
-        },
-      };
-    });
-  return skus;
+  for (const sku of skus) table.create(sku);
+  return table;
 }
 
 describe('GET with mocked DynamoDB', () => {
@@ -72,32 +57,80 @@ describe('GET with mocked DynamoDB', () => {
     expect(response.json.results.map((r: { product_sku: string }) => r.product_sku)).toEqual(
       Array.from({ length: 10 }, (_, i) => `SKU-${String(i + 10).padStart(3, '0')}`),
     );
-    expect(response.json.next).toBe(
-      'https://api.example.test/prod/api/i1/downloadable_image/?limit=10&page=3',
+    expect(response.json.next).toMatch(
+      /^https:\/\/api\.example\.test\/prod\/api\/i1\/downloadable_image\/\?cursor=[\w.-]+&limit=10&page=3$/,
     );
-    expect(response.json.previous).toBe('https://api.example.test/prod/api/i1/downloadable_image/?limit=10');
+    expect(response.json.previous).toMatch(
+      /^https:\/\/api\.example\.test\/prod\/api\/i1\/downloadable_image\/\?cursor=[\w.-]+&limit=10$/,
+    );
+  });
+
+  it('follows next and previous from their position hints, one bounded Query per partition', async () => {
+    const table = catalogue(25);
+    const page2 = await get({ query: { page: '2', limit: '10' } });
+    const follow = async (link: string) => {
+      const url = new URL(link);
+      table.reads.queries = 0;
+      table.reads.keysRead = 0;
+      return get({ query: Object.fromEntries(url.searchParams) });
+    };
+    const page3 = await follow(page2.json.next);
+    expect(page3.json.results.map((r: { product_sku: string }) => r.product_sku)).toEqual(
+      ['020', '021', '022', '023', '024'].map((n) => `SKU-${n}`),
+    );
+    expect(page3.json.next).toBeNull();
+    expect(table.reads.queries).toBe(PRODUCT_PARTITIONS.length);
+    expect(table.reads.keysRead).toBe(5); // only the keys after SKU-019, in whichever partitions hold them
+    const queries = ddb.commandCalls(QueryCommand).slice(-PRODUCT_PARTITIONS.length);
+    for (const call of queries)
+      expect(call.args[0].input.ExpressionAttributeValues?.[':bound']).toBe('SKU-019');
+
+    const back = await follow(page3.json.previous);
+    expect(back.json.results.map((r: { product_sku: string }) => r.product_sku)).toEqual(
+      page2.json.results.map((r: { product_sku: string }) => r.product_sku),
+    );
+    expect(back.json.previous).toMatch(/\?cursor=[\w.-]+&limit=10$/);
+  });
+
+  it('reads by offset when the hint was edited or made for another page size, never trusting it', async () => {
+    catalogue(25);
+    const page2 = await get({ query: { page: '2', limit: '10' } });
+    const cursor = new URL(page2.json.next).searchParams.get('cursor') ?? '';
+    const expected = ['020', '021', '022', '023', '024'].map((n) => `SKU-${n}`);
+    const payload = JSON.stringify({ p: 3, l: 10, a: 'SKU-000' });
+    const forged = `${Buffer.from(payload).toString('base64url')}.${cursor.split('.')[1]}`;
+    for (const hint of [forged, 'garbage', `${cursor}x`]) {
+      const response = await get({ query: { page: '3', limit: '10', cursor: hint } });
+      expect(response.json.results.map((r: { product_sku: string }) => r.product_sku)).toEqual(expected);
+    }
+    const otherSize = await get({ query: { page: '3', limit: '5', cursor } });
+    expect(otherSize.json.results.map((r: { product_sku: string }) => r.product_sku)).toEqual(
+      ['010', '011', '012', '013', '014'].map((n) => `SKU-${n}`),
+    );
   });
 
   it('reads page items again when BatchGetItem leaves keys unprocessed', async () => {
-    catalogue(3);
-    ddb
-      .on(BatchGetCommand)
-      .resolvesOnce({
-        Responses: { 'unit-test-table': [storedItem('SKU-000', 'v', [])] },
-        UnprocessedKeys: { 'unit-test-table': { Keys: [keys.sku('SKU-001'), keys.sku('SKU-002')] } },
-      })
-      .resolves({
-        Responses: { 'unit-test-table': [storedItem('SKU-001', 'v', []), storedItem('SKU-002', 'v', [])] },
-      });
+    const table = catalogue(3);
+    let skuBatches = 0;
+    const serve = (input: { RequestItems: Record<string, { Keys: Array<{ pk: string }> }> }) => {
+      const asked = input.RequestItems['unit-test-table']?.Keys ?? [];
+      if (!asked.some((key) => key.pk.startsWith('SKU#')) || skuBatches++ > 0) {
+        return { Responses: { 'unit-test-table': asked.flatMap((key) => table.items.get(key.pk) ?? []) } };
+      }
+      const [first, ...rest] = asked;
+      return {
+        Responses: { 'unit-test-table': first ? [table.items.get(first.pk)] : [] },
+        UnprocessedKeys: { 'unit-test-table': { Keys: rest } },
+      };
+    };
+    ddb.on(BatchGetCommand).callsFake(serve);
     const response = await get();
     expect(response.json.results.map((r: { product_sku: string }) => r.product_sku)).toEqual([
       'SKU-000',
       'SKU-001',
       'SKU-002',
     ]);
-    expect(
-      ddb.commandCalls(BatchGetCommand)[1]?.args[0].input.RequestItems?.['unit-test-table']?.Keys,
-    ).toEqual([keys.sku('SKU-001'), keys.sku('SKU-002')]);
+    expect(skuBatches).toBe(2);
   });
 
   it('answers 404 Invalid page past the end', async () => {
@@ -132,7 +165,7 @@ describe('GET with mocked DynamoDB', () => {
   });
 
   it('answers a clean 503 when the listing is throttled', async () => {
-    ddb.on(GetCommand, { Key: keys.productCounter }).rejects(dynamoErrors.throttled());
+    ddb.on(BatchGetCommand).rejects(dynamoErrors.throttled());
     ddb.on(QueryCommand).resolves({ Items: [] });
     const response = await get();
     expect(response.statusCode).toBe(503);

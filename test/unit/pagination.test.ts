@@ -56,19 +56,19 @@ describe('pageWindow', () => {
 
 describe('pageLinks', () => {
   it('keeps other parameters, sorted, and drops page for the first page as DRF does', () => {
-    const request = { page: 2, limit: 5 };
-    const links = pageLinks(
-      address([
-        ['page', '2'],
-        ['limit', '5'],
-        ['x', 'a b'],
-      ]),
-      request,
-      pageWindow(request, 20),
-    );
-    expect(links).toEqual({
+    const query: Array<[string, string]> = [
+      ['page', '2'],
+      ['limit', '5'],
+      ['x', 'a b'],
+      ['cursor', 'old'],
+    ];
+    expect(pageLinks(address(query), { next: { page: 3 }, previous: { page: 1 } })).toEqual({
       next: 'https://api.example.test/prod/api/i1/downloadable_image/?limit=5&page=3&x=a+b',
       previous: 'https://api.example.test/prod/api/i1/downloadable_image/?limit=5&x=a+b',
+    });
+    expect(pageLinks(address(query), { next: { page: 3, cursor: 'c3' }, previous: null })).toEqual({
+      next: 'https://api.example.test/prod/api/i1/downloadable_image/?cursor=c3&limit=5&page=3&x=a+b',
+      previous: null,
     });
   });
 });

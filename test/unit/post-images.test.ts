@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPostImagesHandler } from '../../functions/post-images';
-import { keys } from '../../lib/adapters/dynamodb/table-schema';
+import { keys, productPartition, productShard } from '../../lib/adapters/dynamodb/table-schema';
 import {
   API_KEY,
   authorized,
@@ -37,7 +37,8 @@ async function post(options: Parameters<typeof apiEvent>[0] = {}, env: Record<st
   return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
 }
 
-const writes = () => [...ddb.commandCalls(PutCommand), ...ddb.commandCalls(TransactWriteCommand)];
+const skuUpdates = () => ddb.commandCalls(UpdateCommand, { Key: keys.sku(SKU) });
+const writes = () => [...skuUpdates(), ...ddb.commandCalls(TransactWriteCommand)];
 
 describe('POST with mocked DynamoDB', () => {
   it('creates a SKU with one read, one counter lease and one transaction', async () => {
@@ -63,26 +64,43 @@ describe('POST with mocked DynamoDB', () => {
     const [transaction] = ddb.commandCalls(TransactWriteCommand);
     const items = transaction?.args[0].input.TransactItems ?? [];
     expect(items[0]?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
-    expect(items[1]?.Update?.Key).toEqual(keys.productCounter);
+    expect(items[0]?.Put?.Item).toMatchObject({ listPk: productPartition(productShard(SKU)), listSk: SKU });
+    expect(items[1]?.Update?.Key).toEqual(keys.productCounter(productShard(SKU)));
   });
 
-  it('replaces an existing set with one conditional put on its version', async () => {
+  it("spreads creations over the shard counters: each touches its own SKU's shard, no fixed item", async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const skus = Array.from({ length: 40 }, (_, i) => `new-${i}`);
+    for (const sku of skus) await post({ body: { product_sku: sku, images: [{ url: 'https://e/a' }] } });
+    const counters = ddb
+      .commandCalls(TransactWriteCommand)
+      .map((call) => call.args[0].input.TransactItems ?? [])
+      .map((items) => {
+        expect(items).toHaveLength(2);
+        return items[1]?.Update?.Key?.pk;
+      });
+    expect(counters).toEqual(skus.map((sku) => keys.productCounter(productShard(sku)).pk));
+    expect(new Set(counters).size).toBeGreaterThan(10);
+    expect(counters).not.toContain(keys.productCounter(null).pk);
+  });
+
+  it('replaces an existing set with one conditional update on its revision, leaving its list keys', async () => {
     ddb.on(GetCommand, { Key: keys.sku(SKU) }).resolves({
       Item: storedItem(SKU, 'v1', [
         { id: 7, url: 'https://url/image1.png' },
         { id: 8, url: 'https://url/old.png' },
       ]),
     });
-    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand, { Key: keys.sku(SKU) }).resolves({});
     const response = await post();
     expect(response.statusCode).toBe(200);
     expect(response.json.images.map((image: { id: number }) => image.id)).toEqual([7, 1]);
-    const [put] = ddb.commandCalls(PutCommand);
-    expect(put?.args[0].input).toMatchObject({
+    const [update] = skuUpdates();
+    expect(update?.args[0].input).toMatchObject({
       ConditionExpression: '#revision = :expected',
-      ExpressionAttributeValues: { ':expected': 1 },
-      Item: { revision: 2, writer: 'api' },
+      ExpressionAttributeValues: { ':expected': 1, ':revision': 2, ':writer': 'api' },
     });
+    expect(update?.args[0].input.UpdateExpression).not.toMatch(/list/i);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
@@ -109,7 +127,6 @@ describe('POST with mocked DynamoDB', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers?.ETag).toBe('"v1"');
     expect(writes()).toHaveLength(0);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
   it('deletes the item and lowers the count in one transaction for images: []', async () => {
@@ -121,8 +138,29 @@ describe('POST with mocked DynamoDB', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json).toEqual({ product_sku: SKU, images: [] });
     const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
-    expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({ ':expected': 1 });
-    expect(items[1]?.Update?.ExpressionAttributeValues).toEqual({ ':delta': -1 });
+    expect(items[0]?.Delete?.ExpressionAttributeValues).toEqual({
+      ':expected': 1,
+      ':partition': productPartition(productShard(SKU)),
+    });
+    expect(items[1]?.Update).toMatchObject({
+      Key: keys.productCounter(productShard(SKU)),
+      ExpressionAttributeValues: { ':delta': -1 },
+    });
+  });
+
+  it('deletes an item a migration has not moved yet against the unsharded counter', async () => {
+    ddb
+      .on(GetCommand, { Key: keys.sku(SKU) })
+      .resolves({ Item: { ...storedItem(SKU, 'v1', [{ id: 7, url: 'https://u/a' }]), listPk: 'PRODUCTS' } });
+    ddb.on(TransactWriteCommand).rejectsOnce(dynamoErrors.transactionConditionFailed()).resolves({});
+    const response = await post({ body: { product_sku: SKU, images: [] } });
+    expect(response.statusCode).toBe(200);
+    const [sharded, legacy] = ddb
+      .commandCalls(TransactWriteCommand)
+      .map((call) => call.args[0].input.TransactItems ?? []);
+    expect(sharded?.[1]?.Update?.Key).toEqual(keys.productCounter(productShard(SKU)));
+    expect(legacy?.[0]?.Delete?.ExpressionAttributeValues?.[':partition']).toBe('PRODUCTS');
+    expect(legacy?.[1]?.Update?.Key).toEqual(keys.productCounter(null));
   });
 
   it('recomputes on fresh state after a conditional-check failure', async () => {
@@ -130,12 +168,15 @@ describe('POST with mocked DynamoDB', () => {
       .on(GetCommand, { Key: keys.sku(SKU) })
       .resolvesOnce({ Item: storedItem(SKU, 'v1', [{ id: 7, url: 'https://url/image1.png' }]) })
       .resolves({ Item: storedItem(SKU, 'v1', [{ id: 9, url: 'https://url/image2.png' }], 2) });
-    ddb.on(PutCommand).rejectsOnce(dynamoErrors.conditionFailed()).resolves({});
+    ddb
+      .on(UpdateCommand, { Key: keys.sku(SKU) })
+      .rejectsOnce(dynamoErrors.conditionFailed())
+      .resolves({});
     const response = await post();
     expect(response.statusCode).toBe(200);
-    const puts = ddb.commandCalls(PutCommand);
-    expect(puts).toHaveLength(2);
-    expect(puts[1]?.args[0].input.ExpressionAttributeValues).toEqual({ ':expected': 2 });
+    const updates = skuUpdates();
+    expect(updates).toHaveLength(2);
+    expect(updates[1]?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':expected': 2 });
     expect(
       response.json.images.find((image: { url: string }) => image.url === 'https://url/image2.png').id,
     ).toBe(9);
@@ -147,19 +188,19 @@ describe('POST with mocked DynamoDB', () => {
       .resolvesOnce({})
       .resolves({ Item: storedItem(SKU, 'v2', [{ id: 9, url: 'https://url/image2.png' }]) });
     ddb.on(TransactWriteCommand).rejects(dynamoErrors.transactionConditionFailed());
-    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand, { Key: keys.sku(SKU) }).resolves({});
     const response = await post();
     expect(response.statusCode).toBe(200);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    expect(skuUpdates()).toHaveLength(1);
   });
 
   it('answers 409 when every attempt loses, having written nothing', async () => {
     ddb.on(GetCommand, { Key: keys.sku(SKU) }).resolves({ Item: storedItem(SKU, 'v1', []) });
-    ddb.on(PutCommand).rejects(dynamoErrors.conditionFailed());
+    ddb.on(UpdateCommand, { Key: keys.sku(SKU) }).rejects(dynamoErrors.conditionFailed());
     const response = await post({}, { MAX_WRITE_ATTEMPTS: '3' });
     expect(response.statusCode).toBe(409);
     expect(response.json.detail).toMatch(/concurrent/);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(3);
+    expect(skuUpdates()).toHaveLength(3);
   });
 
   it.each([
@@ -173,7 +214,7 @@ describe('POST with mocked DynamoDB', () => {
     expect(response.headers?.['Retry-After']).toBe('1');
     expect(response.json).toEqual({ detail: 'Service temporarily unavailable, try again later.' });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(skuUpdates()).toHaveLength(0);
   });
 
   it('answers a clean 503 when the read is throttled, writing nothing', async () => {

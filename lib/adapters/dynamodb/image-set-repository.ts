@@ -1,39 +1,17 @@
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ImageSet, StoredImage } from '../../domain/image';
-import { type ImageSetChange, type ImageSetRepository, VersionConflictError } from '../../domain/ports';
+import {
+  type ImageSetChange,
+  type ImageSetRepository,
+  type ListPosition,
+  type ProductListing,
+  VersionConflictError,
+} from '../../domain/ports';
 import { readItem, withStorageErrors } from './client';
-import { keys, LIST_PARTITION, TABLE_SCHEMA, WRITERS } from './table-schema';
+import { listProducts, toImageSet } from './product-listing';
+import { keys, productPartition, productShard, TABLE_SCHEMA, WRITERS } from './table-schema';
 
-interface SkuItem {
-  pk: string;
-  sku: string;
-  version: string;
-  revision: number;
-  /** Who wrote last: the API (the set changed) or the pipeline (a status changed). */
-  writer: typeof WRITERS.api;
-  images: StoredImage[];
-  updatedAt: string;
-  listPk: string;
-  listSk: string;
-}
-
-const MAX_BATCH_GET_ATTEMPTS = 5;
-
-function toImageSet(item: Record<string, unknown>): ImageSet {
-  const sku = item as unknown as SkuItem;
-  return {
-    sku: sku.sku,
-    version: sku.version,
-    revision: Number(sku.revision ?? 0),
-    images: sku.images ?? [],
-  };
-}
+const LEGACY = null;
 
 function isConditionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -48,7 +26,9 @@ function isConditionFailure(error: unknown): boolean {
 
 /**
  * One item per SKU holds its whole image set, so a replacement is a single conditional write. Creating
- * or deleting a SKU also moves the product counter, in the same transaction, which keeps `count` exact.
+ * or deleting a SKU also moves the product counter of its shard, in the same transaction, which keeps
+ * `count` exact; the shard comes from the SKU, so creations spread over `PRODUCT_SHARDS` counters and
+ * list-index partitions and none of them is hot.
  */
 export class DynamoImageSetRepository implements ImageSetRepository {
   constructor(
@@ -72,120 +52,116 @@ export class DynamoImageSetRepository implements ImageSetRepository {
     });
   }
 
+  listProducts(position: ListPosition, limit: number): Promise<ProductListing> {
+    return withStorageErrors(() => listProducts(this.client, this.tableName, position, limit));
+  }
+
   private async write({ sku, expectedRevision, next }: ImageSetChange): Promise<void> {
-    const TableName = this.tableName;
-    const Key = keys.sku(sku);
     if (next === null && expectedRevision === null) return;
-    const unchangedSince = {
-      ConditionExpression: '#revision = :expected',
-      ExpressionAttributeNames: { '#revision': 'revision' },
-      ExpressionAttributeValues: { ':expected': expectedRevision },
+    if (next !== null && expectedRevision !== null) return this.replace(sku, next, expectedRevision);
+    if (next !== null) return this.create(sku, next);
+    return this.remove(sku, expectedRevision ?? 0);
+  }
+
+  /** The list-index keys are left as they are: an item keeps the partition its counter counts it in. */
+  private async replace(sku: string, next: NextSet, expectedRevision: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.sku(sku),
+        UpdateExpression:
+          'SET #version = :version, #revision = :revision, #writer = :writer, #images = :images, #updatedAt = :now',
+        ConditionExpression: '#revision = :expected',
+        ExpressionAttributeNames: {
+          '#version': 'version',
+          '#revision': 'revision',
+          '#writer': 'writer',
+          '#images': 'images',
+          '#updatedAt': 'updatedAt',
+        },
+        ExpressionAttributeValues: {
+          ':version': next.version,
+          ':revision': expectedRevision + 1,
+          ':writer': WRITERS.api,
+          ':images': next.images,
+          ':now': new Date().toISOString(),
+          ':expected': expectedRevision,
+        },
+      }),
+    );
+  }
+
+  private async create(sku: string, next: NextSet): Promise<void> {
+    const shard = productShard(sku);
+    const item = {
+      ...keys.sku(sku),
+      sku,
+      version: next.version,
+      revision: 1,
+      writer: WRITERS.api,
+      images: next.images,
+      updatedAt: new Date().toISOString(),
+      [TABLE_SCHEMA.listIndex.partitionKey]: productPartition(shard),
+      [TABLE_SCHEMA.listIndex.sortKey]: sku,
     };
-    if (next !== null && expectedRevision !== null) {
-      await this.client.send(
-        new PutCommand({ TableName, Item: this.item(sku, next, expectedRevision + 1), ...unchangedSince }),
-      );
-      return;
-    }
-    const countDelta = next === null ? -1 : 1;
-    const itemWrite =
-      next === null
-        ? { Delete: { TableName, Key, ...unchangedSince } }
-        : {
-            Put: {
-              TableName,
-              Item: this.item(sku, next, 1),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          };
     await this.client.send(
       new TransactWriteCommand({
         TransactItems: [
-          itemWrite,
-          {
-            Update: {
-              TableName,
-              Key: keys.productCounter,
-              UpdateExpression: 'ADD #value :delta',
-              ExpressionAttributeNames: { '#value': 'value' },
-              ExpressionAttributeValues: { ':delta': countDelta },
-            },
-          },
+          { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+          this.countUpdate(shard, 1),
         ],
       }),
     );
   }
 
-  private item(sku: string, next: { version: string; images: StoredImage[] }, revision: number): SkuItem {
+  /**
+   * Deletes the item and lowers the counter it is counted in: its shard's, or, for an item a migration
+   * has not moved yet, the unsharded one. The partition is part of the condition, so the wrong guess
+   * changes nothing and the other is tried.
+   */
+  private async remove(sku: string, expectedRevision: number): Promise<void> {
+    for (const shard of [productShard(sku), LEGACY]) {
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.tableName,
+                  Key: keys.sku(sku),
+                  ConditionExpression: '#revision = :expected AND #partition = :partition',
+                  ExpressionAttributeNames: {
+                    '#revision': 'revision',
+                    '#partition': TABLE_SCHEMA.listIndex.partitionKey,
+                  },
+                  ExpressionAttributeValues: {
+                    ':expected': expectedRevision,
+                    ':partition': productPartition(shard),
+                  },
+                },
+              },
+              this.countUpdate(shard, -1),
+            ],
+          }),
+        );
+        return;
+      } catch (error) {
+        if (shard === LEGACY || !isConditionFailure(error)) throw error;
+      }
+    }
+  }
+
+  private countUpdate(shard: number | null, delta: number) {
     return {
-      ...keys.sku(sku),
-      sku,
-      version: next.version,
-      revision,
-      writer: WRITERS.api,
-      images: next.images,
-      updatedAt: new Date().toISOString(),
-      listPk: LIST_PARTITION.products,
-      listSk: sku,
+      Update: {
+        TableName: this.tableName,
+        Key: keys.productCounter(shard),
+        UpdateExpression: 'ADD #value :delta',
+        ExpressionAttributeNames: { '#value': 'value' },
+        ExpressionAttributeValues: { ':delta': delta },
+      },
     };
   }
-
-  listProducts(offset: number, limit: number): Promise<{ count: number; products: ImageSet[] }> {
-    return withStorageErrors(async () => {
-      const [count, skus] = await Promise.all([this.countProducts(), this.skusInOrder(offset, limit)]);
-      return { count, products: await this.readSkus(skus) };
-    });
-  }
-
-  private async countProducts(): Promise<number> {
-    const item = await readItem(this.client, this.tableName, keys.productCounter);
-    return Math.max(0, Number(item?.value ?? 0));
-  }
-
-  /** Walks the keys-only index: a deep page reads the keys it skips, never the items. */
-  private async skusInOrder(offset: number, limit: number): Promise<string[]> {
-    const wanted = offset + limit;
-    const skus: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_SCHEMA.listIndex.name,
-          KeyConditionExpression: '#listPk = :products',
-          ExpressionAttributeNames: { '#listPk': TABLE_SCHEMA.listIndex.partitionKey },
-          ExpressionAttributeValues: { ':products': LIST_PARTITION.products },
-          Limit: wanted - skus.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) skus.push(String(item[TABLE_SCHEMA.listIndex.sortKey]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && skus.length < wanted);
-    return skus.slice(offset, wanted);
-  }
-
-  private async readSkus(skus: readonly string[]): Promise<ImageSet[]> {
-    if (skus.length === 0) return [];
-    const found = new Map<string, ImageSet>();
-    let pending: Record<string, unknown>[] = skus.map((sku) => keys.sku(sku));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= MAX_BATCH_GET_ATTEMPTS) {
-        throw Object.assign(new Error('BatchGetItem left keys unprocessed'), { name: 'ThrottlingException' });
-      }
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
-      const result = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-        }),
-      );
-      for (const item of result.Responses?.[this.tableName] ?? []) {
-        const set = toImageSet(item);
-        found.set(set.sku, set);
-      }
-      pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
-    // A SKU deleted between the index read and this one is simply absent from the page.
-    return skus.flatMap((sku) => found.get(sku) ?? []);
-  }
 }
+
+type NextSet = { version: string; images: StoredImage[] };

@@ -1,13 +1,17 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The one definition of the table, read by the CDK stack and by local mode alike.
  *
  * Items (all in one table, partition key `pk`, no sort key):
  * - `SKU#<sku>`: one product's whole image set (`sku`, `version`, `revision`, `writer`, `images`, `updatedAt`), and the
- *   list-index keys `listPk = PRODUCTS`, `listSk = <sku>`.
+ *   list-index keys `listPk = PRODUCTS#<shard>`, `listSk = <sku>`, the shard being `productShard(sku)`.
+ *   A table written before shards existed holds `listPk = PRODUCTS` until `npm run migrate` moves it.
  * - `APIKEY#<sha256 of the key>`: one API key (`name`, `keyHash`, `lastFour`, `createdAt`), and the
  *   list-index keys `listPk = APIKEYS`, `listSk = <name>`.
  * - `COUNTER#image-id`: `value`, the highest image id leased so far.
- * - `COUNTER#products`: `value`, the number of SKU items.
+ * - `COUNTER#products#<shard>`: `value`, the number of SKU items in that shard; `COUNTER#products` counts
+ *   those still in the unsharded layout.
  */
 export const TABLE_SCHEMA = {
   partitionKey: 'pk',
@@ -25,7 +29,7 @@ export const TABLE_SCHEMA = {
  * The `writer` attribute of a SKU item: the stream's event filter starts pipeline work only for items the
  * API wrote (or removed), so the pipeline's own status writes never feed back into it.
  */
-export const WRITERS = { api: 'api', pipeline: 'pipeline' } as const;
+export const WRITERS = { api: 'api', pipeline: 'pipeline', migration: 'migration' } as const;
 
 /**
  * The stream records that start pipeline work, as Lambda event-filter patterns (any one may match): a
@@ -39,6 +43,31 @@ export const PIPELINE_EVENT_PATTERNS = [
 
 export const LIST_PARTITION = { products: 'PRODUCTS', apiKeys: 'APIKEYS' } as const;
 
+/**
+ * Product creations and deletions are spread over this many counter items and list-index partitions, so
+ * none of them is hot: each takes 500 transactional creations per second (2 write units each against a
+ * partition's 1,000), so 32 take 16,000/s, leaving room above the 10,000/s target for uneven hashing.
+ */
+export const PRODUCT_SHARDS = 32;
+
+/** A SKU's shard: the first 4 bytes of its SHA-256, modulo the shard count; the same for every write. */
+export function productShard(sku: string): number {
+  return createHash('sha256').update(sku, 'utf8').digest().readUInt32BE(0) % PRODUCT_SHARDS;
+}
+
+/** The list-index partition of a shard, and of the unsharded layout (`null`) a table may still hold. */
+export function productPartition(shard: number | null): string {
+  return shard === null
+    ? LIST_PARTITION.products
+    : `${LIST_PARTITION.products}#${String(shard).padStart(2, '0')}`;
+}
+
+/** Every partition a listing reads: the shards, and the unsharded one until a migration has emptied it. */
+export const PRODUCT_PARTITIONS: readonly (number | null)[] = [
+  null,
+  ...Array.from({ length: PRODUCT_SHARDS }, (_, shard) => shard),
+];
+
 const SKU_PREFIX = 'SKU#';
 const API_KEY_PREFIX = 'APIKEY#';
 
@@ -46,7 +75,10 @@ export const keys = {
   sku: (sku: string) => ({ pk: `${SKU_PREFIX}${sku}` }),
   apiKey: (keyHash: string) => ({ pk: `${API_KEY_PREFIX}${keyHash}` }),
   imageIdCounter: { pk: 'COUNTER#image-id' },
-  productCounter: { pk: 'COUNTER#products' },
+  /** The product counter of a shard, or (`null`) of the unsharded layout. */
+  productCounter: (shard: number | null) => ({
+    pk: shard === null ? 'COUNTER#products' : `COUNTER#products#${String(shard).padStart(2, '0')}`,
+  }),
 } as const;
 
 /** The SKU a partition key names, or null when the item is not a SKU item. */
