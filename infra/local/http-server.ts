@@ -12,8 +12,14 @@ export interface LocalRoutes {
   post: ProxyHandler;
   /** Serves every other method and path; its own routing answers 404 and 405. */
   other: ProxyHandler;
-  /** Local mode only: files served as they are on GET and HEAD (the walkthrough's sample images). */
-  files?: ReadonlyMap<string, { contentType: string; bytes: Buffer }>;
+  /** Local mode only: files served as they are on GET and HEAD (sample images, the API reference). */
+  files?: ReadonlyMap<string, LocalFile>;
+}
+
+/** A file local mode serves: its bytes, or how to make them on first request. */
+export interface LocalFile {
+  contentType: string;
+  bytes: Buffer | (() => Promise<Buffer>);
 }
 
 /** As API Gateway: bodies over 10 MB never reach a function. */
@@ -108,11 +114,15 @@ export function createLocalServer(routes: LocalRoutes): Server {
   return createServer(async (request, response) => {
     const file = routes.files?.get(new URL(request.url ?? '/', 'http://localhost').pathname);
     if (file && (request.method === 'GET' || request.method === 'HEAD')) {
-      response.writeHead(200, {
-        'Content-Type': file.contentType,
-        'Content-Length': String(file.bytes.length),
-      });
-      response.end(request.method === 'HEAD' ? undefined : file.bytes);
+      try {
+        const bytes = typeof file.bytes === 'function' ? await file.bytes() : file.bytes;
+        response.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(bytes.length) });
+        response.end(request.method === 'HEAD' ? undefined : bytes);
+      } catch {
+        response
+          .writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' })
+          .end('could not build this page\n');
+      }
       return;
     }
     try {

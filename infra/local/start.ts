@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { toChangeRecord } from '../../lib/adapters/dynamodb/stream-records';
 import { flag } from '../../lib/config';
 import { createLogger, parseLogLevel } from '../../lib/logger';
+import { apiReferenceFiles } from './api-reference';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { settlementLines } from './pipeline-report';
 import { reportPrerequisites } from './prerequisites';
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     const samples = sampleImages();
     const routes = {
       ...(await loadApiRoutes(environment)),
-      files: new Map(samples.map((sample) => [sample.path, sample])),
+      files: new Map([...samples.map((sample) => [sample.path, sample] as const), ...apiReferenceFiles()]),
     };
     const { baseUrl, server } = await startApiServer(routes, port);
     stops.push(() => new Promise((done) => server.close(() => done())));
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
     );
     say(`CDN origin (S3-compatible): ${s3.publicBaseUrl}/  dead letters: ${deadLetterFile}`);
     say(`Sample product photos: ${samples.map((sample) => `${baseUrl}${sample.path}`).join(' ')}`);
+    say(`API reference: ${baseUrl}/docs  (OpenAPI 3.1: ${baseUrl}/openapi.json)`);
     say(`API key: ${apiKey}${process.env.API_TOKEN ? ' (from API_TOKEN)' : ''}`);
     if (!allowPrivateImageHosts) {
       say(

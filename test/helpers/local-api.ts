@@ -17,6 +17,7 @@ import {
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import type { ImageView } from '../../lib/domain/image';
 import { createLogger } from '../../lib/logger';
+import { OpenApiValidator } from './openapi-validator';
 
 export const RESOURCE_PATH = '/api/i1/downloadable_image/';
 
@@ -92,6 +93,8 @@ export function documentClientFor(api: TestApi) {
   return createDocumentClient({ region: 'local', endpoint: api.dynamodbEndpoint });
 }
 
+const documented = new OpenApiValidator();
+
 /** A small client in the spirit of the examples' `requests` calls. */
 export function client(api: TestApi) {
   const headers = { 'content-type': 'application/json', Authorization: `Token ${api.apiKey}` };
@@ -102,6 +105,10 @@ export function client(api: TestApi) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
+    // Every answer the integration suites get must be what the OpenAPI document says.
+    const problems = documented.check(method, new URL(url).pathname, response.status, response.headers, text);
+    if (problems.length > 0)
+      throw new Error(`answer not as documented in openapi.json:\n${problems.join('\n')}`);
     return {
       status: response.status,
       headers: response.headers,

@@ -99,6 +99,13 @@ describe('the walkthrough npm start prints', () => {
       );
       expect(local.output()).toMatch(/image \d+ of shirt-red ready: 64×64 image\/png/);
 
+      // The API's OpenAPI document and its rendered reference.
+      const served = await fetch(`${local.baseUrl}/openapi.json`);
+      expect(await served.text()).toBe(readFileSync(join(ROOT, 'openapi.json'), 'utf8'));
+      const docs = await fetch(`${local.baseUrl}/docs`);
+      expect(docs.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await docs.text()).toContain('Product Image API (downloadable_image)');
+
       // A key revoked with the token command stops working at once.
       const headers = { Authorization: `Token ${local.apiKey}` };
       expect((await fetch(`${local.baseUrl}/api/i1/downloadable_image/`, { headers })).status).toBe(200);
