@@ -6,12 +6,14 @@ import { lastQueryValue, parsePageRequest } from '../lib/domain/pagination';
 import { etagOf } from '../lib/domain/preconditions';
 import { type ApiEvent, type ApiResult, queryPairs, requestAddress } from '../lib/http/event';
 import { apiEnvelope, requireApiKey, route } from '../lib/http/middleware';
+import { observability } from '../lib/http/observability';
 import { jsonResponse } from '../lib/http/responses';
 import { type ApiDependencies, createApiDependencies } from '../lib/service';
 
 /** GET (and HEAD) /api/i1/downloadable_image/: every product's images, or one product's by `product_sku`. */
 export function createGetImagesHandler(deps: ApiDependencies) {
   return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(observability(deps))
     .use(apiEnvelope(deps.logger))
     .use(route(['GET', 'HEAD']))
     .use(requireApiKey(deps.authenticate))

@@ -16,6 +16,7 @@ export function createApp(app: App): ProductImagesStack {
   const stack = new ProductImagesStack(app, `ProductImages-${stage}`, {
     stage,
     debug: debug === true || debug === 'true',
+    alarmEmail: app.node.tryGetContext('alarmEmail') || undefined,
     cdnDomain: cdnDomainName
       ? { name: String(cdnDomainName), certificateArn: String(cdnCertificateArn) }
       : undefined,

@@ -1,4 +1,13 @@
-import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -25,7 +34,15 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
   AttributeType,
@@ -42,9 +59,11 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PIPELINE_EVENT_PATTERNS, TABLE_SCHEMA } from '../lib/adapters/dynamodb/table-schema';
+import { DIMENSION, METRIC, METRIC_NAMESPACE, METRIC_SERVICE } from '../lib/metrics';
 import { ServiceFunction } from './constructs/service-function';
 import { addGatewayAnswers } from './gateway-responses';
 import { STAGES, type StageName } from './stages';
@@ -58,6 +77,8 @@ export interface ProductImagesStackProps extends StackProps {
   cdnDomain?: { name: string; certificateArn: string };
   /** Debug logs and source-mapped stack traces in every function (`-c debug=true`); off by default. */
   debug?: boolean;
+  /** Where alarms are e-mailed (`-c alarmEmail=…`); without it synth warns that nobody hears them. */
+  alarmEmail?: string;
 }
 
 /** How long an overwritten or deleted image object can still be brought back. */
@@ -76,6 +97,7 @@ export class ProductImagesStack extends Stack {
     ServiceFunction
   >;
   readonly cdnDomainConfigured: boolean;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: ProductImagesStackProps) {
     super(scope, id, props);
@@ -415,6 +437,145 @@ export class ProductImagesStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
+
+    // What the functions report (lib/metrics.ts): the same names the code emits, from one constant.
+    const custom = (
+      name: string,
+      service: string,
+      dimensions: Record<string, string>,
+      statistic: string,
+      label?: string,
+    ) =>
+      new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: name,
+        dimensionsMap: { service, ...dimensions },
+        statistic,
+        period: Duration.minutes(5),
+        label,
+      });
+    const pipelineService = METRIC_SERVICE.pipeline;
+    const postToReady = (statistic: string) =>
+      custom(METRIC.postToReady, pipelineService, {}, statistic, `POST → ready ${statistic}`);
+    const settled = (status: 'ready' | 'failed') =>
+      custom(METRIC.imagesSettled, pipelineService, { [DIMENSION.status]: status }, 'Sum', status);
+
+    alarm('PostToReadyP99Alarm', {
+      alarmDescription: `99% of images take longer than ${stage.postToReadyP99Seconds} s from their POST to ready`,
+      metric: postToReady('p99'),
+      threshold: stage.postToReadyP99Seconds * 1000,
+      evaluationPeriods: 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    alarm('FailedImageRatioAlarm', {
+      alarmDescription: `More than ${stage.failedImagePercent}% of the images that settled in 15 minutes failed`,
+      metric: new MathExpression({
+        expression: 'IF(ready + failed >= 20, 100 * failed / (ready + failed), 0)',
+        usingMetrics: { ready: settled('ready'), failed: settled('failed') },
+        period: Duration.minutes(15),
+      }),
+      threshold: stage.failedImagePercent,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+
+    if (props.alarmEmail) {
+      alarms.addSubscription(new EmailSubscription(props.alarmEmail));
+    } else {
+      Annotations.of(this).addWarningV2(
+        'product-images:no-alarm-subscription',
+        'The alarm topic has no subscriber: give -c alarmEmail=ops@example.com (or subscribe the AlarmTopicArn output) so alarms reach a person.',
+      );
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `product-images-${props.stage}`,
+      defaultInterval: Duration.hours(6),
+    });
+    const apiMetric = (metricName: string, method: string, statistic: string) =>
+      new Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: {
+          ApiName: this.api.restApiName,
+          Stage: props.stage,
+          Method: method,
+          Resource: `/${RESOURCE_PATH}`,
+        },
+        statistic,
+        period: Duration.minutes(1),
+        label: `${method} ${metricName} ${statistic}`,
+      });
+    const byDimension = (name: string, dimension: string, service: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${METRIC_NAMESPACE},${dimension},service} MetricName="${name}" service="${service}"', 'Sum', 300)`,
+        label: name,
+        period: Duration.minutes(5),
+      });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Requests per route',
+        left: ['GET', 'POST'].map((method) => apiMetric('Count', method, 'Sum')),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: '4xx and 5xx',
+        left: [
+          this.api.metricClientError({ statistic: 'Sum' }),
+          this.api.metricServerError({ statistic: 'Sum' }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Latency per route (p50, p99)',
+        left: ['GET', 'POST'].flatMap((method) => [
+          apiMetric('Latency', method, 'p50'),
+          apiMetric('Latency', method, 'p99'),
+        ]),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'POSTs by outcome',
+        left: [byDimension(METRIC.posts, DIMENSION.outcome, METRIC_SERVICE.api)],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'POST → ready (p50, p99)',
+        left: [postToReady('p50'), postToReady('p99')],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Images ready and failed; failures by kind',
+        left: [settled('ready'), settled('failed')],
+        right: [byDimension(METRIC.imagesFailed, DIMENSION.errorKind, pipelineService)],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Dead-letter queue depth',
+        left: [deadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Stream iterator age (Lambda, and as the pipeline sees it)',
+        left: [
+          processStream.function.metric('IteratorAge', { statistic: 'Maximum' }),
+          custom(METRIC.streamIteratorAge, pipelineService, {}, 'Maximum'),
+        ],
+        right: [custom(METRIC.streamBatchSize, pipelineService, {}, 'Average')],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Throttles',
+        left: Object.entries(this.functions).map(([name, { function: fn }]) =>
+          fn.metricThrottles({ statistic: 'Sum', label: name }),
+        ),
+        width: 8,
+      }),
+    );
 
     // ---- Outputs -------------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: `${this.api.url}${RESOURCE_PATH}/` });

@@ -7,6 +7,8 @@ export const STAGES = {
     logRetention: RetentionDays.TWO_WEEKS,
     accessLogDays: 30,
     throttle: { rate: 100, burst: 200 },
+    postToReadyP99Seconds: 120,
+    failedImagePercent: 20,
   },
   prod: {
     retainData: true,
@@ -14,6 +16,8 @@ export const STAGES = {
     accessLogDays: 365,
     // 10,000 POSTs/s is the design target; GETs come on top.
     throttle: { rate: 20_000, burst: 5_000 },
+    postToReadyP99Seconds: 60,
+    failedImagePercent: 10,
   },
 } as const;
 

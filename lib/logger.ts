@@ -1,53 +1,34 @@
-/** Structured JSON logs, one line per event, searchable by `requestId`, `level` and `message`. */
-/** `silent` writes nothing; for tests that provoke errors on purpose. */
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+
+/**
+ * Structured JSON logs, one line per event, from Powertools for AWS Lambda's Logger: its middy
+ * middleware adds the Lambda context, `cold_start` and the correlation id (API Gateway's request id).
+ * `silent` writes nothing; for tests that provoke errors on purpose.
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;
+export type Logger = PowertoolsLogger;
 
-const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const POWERTOOLS_LEVELS = {
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  silent: 'SILENT',
+} as const;
 
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  /** A logger whose lines all carry `fields` too. */
-  child(fields: LogFields): Logger;
+export function createLogger(options: { level?: LogLevel; service?: string } = {}): Logger {
+  return new PowertoolsLogger({
+    serviceName: options.service ?? 'product-images',
+    logLevel: POWERTOOLS_LEVELS[options.level ?? 'info'],
+  });
 }
 
-export type LogSink = (line: string) => void;
-
-const stdoutSink: LogSink = (line) => {
-  process.stdout.write(`${line}\n`);
-};
-
-function serializeError(error: unknown): LogFields {
-  if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack };
-  }
-  return { value: String(error) };
-}
-
-export function createLogger(
-  options: { level?: LogLevel; service?: string; sink?: LogSink; bindings?: LogFields } = {},
-): Logger {
-  const minimum = LEVEL_RANK[options.level ?? 'info'];
-  const sink = options.sink ?? stdoutSink;
-  const bindings = { service: options.service ?? 'product-images', ...options.bindings };
-  const write = (level: LogLevel, message: string, fields: LogFields = {}) => {
-    if (LEVEL_RANK[level] < minimum || level === 'silent') return;
-    const entry: LogFields = { level, time: new Date().toISOString(), message, ...bindings };
-    for (const [key, value] of Object.entries(fields)) {
-      entry[key] = key === 'error' ? serializeError(value) : value;
-    }
-    sink(JSON.stringify(entry));
-  };
-  return {
-    debug: (message, fields) => write('debug', message, fields),
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-    child: (fields) => createLogger({ ...options, bindings: { ...bindings, ...fields } }),
-  };
+/** A logger whose lines all carry `fields` too, besides what `logger` carries. */
+export function childLogger(logger: Logger, fields: LogFields): Logger {
+  const child = logger.createChild();
+  child.appendPersistentKeys(fields);
+  return child;
 }
 
 export function parseLogLevel(value: string | undefined): LogLevel {

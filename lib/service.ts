@@ -1,3 +1,4 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +14,7 @@ import { type Authenticator, createAuthenticator } from './auth/authenticator';
 import type { PipelineConfig, ServiceConfig } from './config';
 import type { IdAllocator, ImageSetRepository } from './domain/ports';
 import { createLogger, type Logger } from './logger';
+import { createMetrics, METRIC_SERVICE, PipelineMetrics, PostMetrics } from './metrics';
 import { type FetchPolicy, openImage } from './pipeline/image-fetcher';
 import type { DeadLetterSink } from './pipeline/ports';
 import type { PipelineDependencies } from './pipeline/process-changes';
@@ -21,6 +23,8 @@ import type { PipelineDependencies } from './pipeline/process-changes';
 export interface ApiDependencies {
   config: ServiceConfig;
   logger: Logger;
+  metrics: Metrics;
+  postMetrics: PostMetrics;
   repository: ImageSetRepository;
   ids: IdAllocator;
   authenticate: Authenticator;
@@ -33,9 +37,12 @@ export function createApiDependencies(
     endpoint: config.dynamodbEndpoint,
   }),
 ): ApiDependencies {
+  const metrics = createMetrics(METRIC_SERVICE.api);
   return {
     config,
     logger: createLogger({ level: config.logLevel }),
+    metrics,
+    postMetrics: new PostMetrics(metrics),
     repository: new DynamoImageSetRepository(client, config.tableName),
     ids: new LeasedBlockIdAllocator(client, config.tableName, config.idBlockSize),
     authenticate: createAuthenticator(new DynamoTokenStore(client, config.tableName), {
@@ -50,6 +57,7 @@ export function createPipelineDependencies(
   clients: { dynamo?: DynamoDBDocumentClient; s3?: S3Client; sqs?: SQSClient } = {},
 ): PipelineDependencies {
   const logger = createLogger({ level: config.logLevel });
+  const metrics = createMetrics(METRIC_SERVICE.pipeline);
   const dynamo =
     clients.dynamo ?? createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
   const s3 =
@@ -85,6 +93,8 @@ export function createPipelineDependencies(
     open: (url) => openImage(url, policy),
     deadLetters,
     logger,
+    metrics,
+    pipelineMetrics: new PipelineMetrics(metrics),
     maxAttempts: config.maxCopyAttempts,
     skuConcurrency: config.skuConcurrency,
     imageConcurrency: config.imageConcurrency,

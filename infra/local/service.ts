@@ -25,6 +25,8 @@ export function localEnvironment(
     CDN_BASE_URL: cdnBaseUrl,
     // Listing links made before a restart fall back to offset reads, which answer the same pages.
     PAGE_CURSOR_KEY: randomBytes(24).toString('base64url'),
+    // CloudWatch metrics are EMF lines meant for Lambda's log stream; locally they would only be noise.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     // No authentication cache locally: a key revoked with `npm run token` stops working at once.
     AUTH_CACHE_TTL_SECONDS: '0',
     AWS_REGION: LOCAL_REGION,

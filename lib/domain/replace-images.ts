@@ -21,6 +21,11 @@ export interface ReplaceImagesResult {
   set: ImageSet | null;
   /** True when the SKU had no images before this request. */
   created: boolean;
+  /** False when the request restated the stored set and nothing was written. */
+  changed: boolean;
+  /** Images the request added (new URLs) and removed. */
+  added: number;
+  removed: number;
 }
 
 export const randomVersion = (): string => randomBytes(12).toString('base64url');
@@ -53,7 +58,8 @@ export async function replaceImages(
     const ids = await deps.ids.take(urlsNeedingIds(storedImages, requested).length);
     const merged = mergeImageSet(storedImages, requested, ids, requestedAt);
 
-    if (!merged.changed) return { set: stored, created: stored === null };
+    if (!merged.changed)
+      return { set: stored, created: stored === null, changed: false, added: 0, removed: 0 };
     const next = merged.images.length > 0 ? { version: newVersion(), images: merged.images } : null;
     const expectedRevision = stored?.revision ?? null;
     try {
@@ -62,7 +68,13 @@ export async function replaceImages(
       if (error instanceof VersionConflictError) continue;
       throw error;
     }
-    return { set: next && { sku, revision: (expectedRevision ?? 0) + 1, ...next }, created: stored === null };
+    return {
+      set: next && { sku, revision: (expectedRevision ?? 0) + 1, ...next },
+      created: stored === null,
+      changed: true,
+      added: ids.length,
+      removed: merged.removed.length,
+    };
   }
   throw new ConflictError();
 }

@@ -18,13 +18,6 @@ import { jsonResponse } from './responses';
 type ApiRequest = Request<ApiEvent, ApiResult, Error, Context>;
 type ApiMiddleware = MiddlewareObj<ApiEvent, ApiResult, Error, Context>;
 
-const requestLoggers = new WeakMap<ApiEvent, Logger>();
-
-/** The request-scoped logger the envelope made for this event. */
-export function loggerFor(event: ApiEvent, fallback: Logger): Logger {
-  return requestLoggers.get(event) ?? fallback;
-}
-
 /**
  * The outermost layer of every API function: reads the headers once (`requestHeaders`), turns any error into the
  * contract's JSON answer (never a stack trace or an internal message), drops the body of HEAD answers
@@ -35,8 +28,7 @@ export function apiEnvelope(logger: Logger): ApiMiddleware {
 
   const finish = (request: ApiRequest, response: ApiResult) => {
     const { event } = request;
-    const log = loggerFor(event, logger);
-    log.info('request handled', {
+    logger.info('request handled', {
       method: event.httpMethod,
       path: event.path,
       status: response.statusCode,
@@ -51,28 +43,24 @@ export function apiEnvelope(logger: Logger): ApiMiddleware {
       const { event, context } = request;
       event.headers = requestHeaders(event);
       started.set(event, performance.now());
-      requestLoggers.set(
-        event,
-        logger.child({
-          requestId: context.awsRequestId,
-          apiRequestId: event.requestContext?.requestId,
-        }),
-      );
+      // Temporary keys: Powertools' injectLambdaContext (registered outside this envelope) clears them
+      // after the invocation.
+      logger.appendKeys({ requestId: context.awsRequestId, apiRequestId: event.requestContext?.requestId });
+      if (event.requestContext?.requestId) logger.setCorrelationId(event.requestContext.requestId);
     },
     after: (request) => {
       if (request.response) finish(request, request.response);
     },
     onError: (request) => {
-      const { error, event } = request;
-      const log = loggerFor(event, logger);
+      const { error } = request;
       if (error instanceof StorageUnavailableError) {
-        log.warn('storage unavailable', { cause: error.causeName });
+        logger.warn('storage unavailable', { cause: error.causeName });
       }
       if (error instanceof ApiError) {
         finish(request, jsonResponse(error.statusCode, error.body, error.headers));
         return;
       }
-      log.error('unhandled error', { error });
+      logger.error('unhandled error', { error });
       finish(request, jsonResponse(500, SERVER_ERROR_BODY));
     },
   };

@@ -1,5 +1,7 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ImageSet, StoredImage } from '../domain/image';
-import type { Logger } from '../logger';
+import { childLogger, type Logger } from '../logger';
+import type { PipelineMetrics } from '../metrics';
 import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
 import { mapWithConcurrency } from './concurrency';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
@@ -12,6 +14,9 @@ export interface PipelineDependencies {
   open: ImageOpener;
   deadLetters: DeadLetterSink;
   logger: Logger;
+  /** Powertools' metrics buffer (flushed by its middleware), and what the pipeline counts into it. */
+  metrics: Metrics;
+  pipelineMetrics: PipelineMetrics;
   /** Transient failures an image may have before it is failed for good and dead-lettered. */
   maxAttempts: number;
   /** SKUs processed at once. */
@@ -41,11 +46,12 @@ async function copyImage(
   deps: PipelineDependencies,
 ): Promise<CopyOutcome> {
   const key = objectKey(record.sku, image.id);
-  const log = deps.logger.child({
+  const log = childLogger(deps.logger, {
     sku: record.sku,
     imageId: image.id,
     sequenceNumber: record.sequenceNumber,
   });
+  const started = performance.now();
   try {
     const opened = await deps.open(image.url);
     try {
@@ -67,7 +73,15 @@ async function copyImage(
       bytes,
       content_type: opened.contentType,
     };
-    await deps.statuses.record(record.sku, image.id, ready, current);
+    const recorded = await deps.statuses.record(record.sku, image.id, ready, current);
+    if (recorded) {
+      const requestedAt = image.requested_at ? Date.parse(image.requested_at) : Number.NaN;
+      deps.pipelineMetrics.ready({
+        bytes,
+        fetchMs: performance.now() - started,
+        sinceRequestMs: Number.isNaN(requestedAt) ? null : Date.now() - requestedAt,
+      });
+    }
     log.info('image copied', { bytes, contentType: opened.contentType });
     return 'settled';
   } catch (error) {
@@ -75,12 +89,13 @@ async function copyImage(
     if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
     const attempts = (image.attempts ?? 0) + 1;
     if (failure.permanent || attempts >= deps.maxAttempts) {
-      await deps.statuses.record(
+      const recorded = await deps.statuses.record(
         record.sku,
         image.id,
         { status: 'failed', error: failure.reason, attempts },
         current,
       );
+      if (recorded) deps.pipelineMetrics.failed(failure.reason);
       if (!failure.permanent) {
         await deps.deadLetters.send({
           sku: record.sku,

@@ -15,6 +15,7 @@ import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status
 import { S3ImageObjectStore } from '../../lib/adapters/s3/image-object-store';
 import type { ImageSet } from '../../lib/domain/image';
 import { createLogger } from '../../lib/logger';
+import { createMetrics, PipelineMetrics } from '../../lib/metrics';
 import type { ImageSetChangeRecord } from '../../lib/pipeline/changes';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
 import type { ImageObjectStore, ImageStatusStore } from '../../lib/pipeline/ports';
@@ -146,12 +147,15 @@ export async function measureBatchConcurrency(): Promise<string[]> {
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });
     const policy = { ...DEFAULT_FETCH_POLICY, allowPrivate: true };
+    const metrics = createMetrics('bench');
     const base: Omit<PipelineDependencies, 'skuConcurrency' | 'imageConcurrency'> = {
       statuses: new DynamoImageStatusStore(documents, 'bench-pipeline'),
       objects: new S3ImageObjectStore(s3Client, 'bench'),
       open: (url) => openImage(url, policy),
       deadLetters: { send: async () => undefined },
       logger: createLogger({ level: 'silent' }),
+      metrics,
+      pipelineMetrics: new PipelineMetrics(metrics),
       maxAttempts: 3,
     };
 

@@ -1,6 +1,7 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
+import { METRIC, METRIC_NAMESPACE } from '../../lib/metrics';
 import { synthesize } from '../helpers/synth';
 
 let prod: Template;
@@ -384,5 +385,77 @@ describe('alarms and outputs', () => {
 
   it('refuses an unknown stage', () => {
     expect(() => synthesize('staging' as 'dev')).toThrow(/unknown stage/);
+  });
+});
+
+describe('observability', () => {
+  it('has a dashboard whose custom metrics are exactly names the functions emit, in their namespace', () => {
+    const [dashboard] = Object.values(prod.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard).replace(/\\"/g, '"');
+    const emitted: string[] = Object.values(METRIC);
+    const referenced = [
+      ...[...body.matchAll(new RegExp(`"${METRIC_NAMESPACE}","(\\w+)"`, 'g'))].map((match) => match[1]),
+      ...[...body.matchAll(/MetricName=\\*"(\w+)\\*"/g)].map((match) => match[1]),
+    ];
+    expect(referenced.length).toBeGreaterThan(6);
+    for (const name of referenced) expect(emitted, `${name} is not emitted`).toContain(name);
+    for (const name of [
+      METRIC.posts,
+      METRIC.postToReady,
+      METRIC.imagesSettled,
+      METRIC.imagesFailed,
+      METRIC.streamIteratorAge,
+    ]) {
+      expect(referenced).toContain(name);
+    }
+    for (const title of [
+      'Requests per route',
+      '4xx and 5xx',
+      'Latency per route',
+      'POST → ready',
+      'Dead-letter queue depth',
+      'Throttles',
+    ]) {
+      expect(body).toContain(title);
+    }
+  });
+
+  it('alarms on POST → ready p99 and on the failed ratio, besides the existing thresholds', () => {
+    prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [
+        Match.objectLike({
+          MetricStat: Match.objectLike({
+            Metric: Match.objectLike({ MetricName: METRIC.postToReady, Namespace: METRIC_NAMESPACE }),
+            Stat: 'p99',
+          }),
+        }),
+      ],
+      Threshold: 60_000,
+    });
+    prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'IF(ready + failed >= 20, 100 * failed / (ready + failed), 0)' }),
+      ]),
+      Threshold: 10,
+    });
+    prod.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Threshold: 300_000 });
+  });
+
+  it('e-mails alarms with -c alarmEmail, and warns at synth without it', () => {
+    const subscribed = synthesize('prod', { alarmEmail: 'ops@example.com' });
+    subscribed.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    expect(
+      Annotations.fromStack(subscribed.stack).findWarning('*', Match.stringLikeRegexp('no subscriber')),
+    ).toEqual([]);
+    expect(
+      Annotations.fromStack(synthesize('dev').stack).findWarning(
+        '*',
+        Match.stringLikeRegexp('no subscriber'),
+      ),
+    ).toHaveLength(1);
+    prod.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 });
