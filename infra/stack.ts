@@ -52,6 +52,7 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -98,6 +99,7 @@ export class ProductImagesStack extends Stack {
   >;
   readonly cdnDomainConfigured: boolean;
   readonly dashboard: Dashboard;
+  readonly events: EventBus;
 
   constructor(scope: Construct, id: string, props: ProductImagesStackProps) {
     super(scope, id, props);
@@ -277,12 +279,16 @@ export class ProductImagesStack extends Stack {
       removalPolicy: retainData,
     });
     this.deadLetters = deadLetters;
+    // Where `ProductImagesSettled` events go; merchants' rules forward them (README: Completion events).
+    this.events = new EventBus(this, 'Events', { eventBusName: `product-images-${props.stage}` });
     const processStream = new ServiceFunction(this, 'ProcessStream', {
       entry: 'functions/process-stream.ts',
       description: 'product-images: image pipeline (table stream to S3)',
       environment: {
         ...common,
         BUCKET_NAME: imagesBucket.bucketName,
+        CDN_BASE_URL: cdnBaseUrl,
+        EVENT_BUS_NAME: this.events.eventBusName,
         DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
         ALLOW_PRIVATE_IMAGE_HOSTS: 'false',
       },
@@ -298,6 +304,7 @@ export class ProductImagesStack extends Stack {
       [imagesBucket.arnForObjects('products/*')],
     );
     processStream.allow(['sqs:SendMessage'], [deadLetters.queueArn]);
+    processStream.allow(['events:PutEvents'], [this.events.eventBusArn]);
     processStream.function.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -583,5 +590,6 @@ export class ProductImagesStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetters.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topicArn });
+    new CfnOutput(this, 'EventBusName', { value: this.events.eventBusName });
   }
 }

@@ -83,6 +83,12 @@ export interface PipelineConfig {
   /** An S3-compatible server in local mode and tests; unset when deployed. */
   s3Endpoint?: string;
   s3Credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Public base of the copies; `ProductImagesSettled` events carry `cdn_url`s built on it. */
+  cdnBaseUrl: string;
+  /** The EventBridge bus of `ProductImagesSettled` events (deployed). */
+  eventBusName?: string;
+  /** A JSON-lines file of `ProductImagesSettled` events (local mode). */
+  settledEventsFile?: string;
   /** Lifts only the private-address rule of the fetcher; true in local mode only. */
   allowPrivateImageHosts: boolean;
   maxImageBytes: number;
@@ -110,6 +116,9 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
           secretAccessKey: required(env, 'S3_SECRET_ACCESS_KEY'),
         }
       : undefined,
+    cdnBaseUrl: absoluteUrl(env, 'CDN_BASE_URL'),
+    eventBusName: env.EVENT_BUS_NAME || undefined,
+    settledEventsFile: env.SETTLED_EVENTS_FILE || undefined,
     allowPrivateImageHosts: flag(env, 'ALLOW_PRIVATE_IMAGE_HOSTS'),
     maxImageBytes: positiveInteger(env, 'MAX_IMAGE_BYTES', 20 * 1024 * 1024),
     connectTimeoutMs: positiveInteger(env, 'FETCH_CONNECT_TIMEOUT_MS', 3_000),

@@ -1,4 +1,5 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -7,7 +8,9 @@ import { LeasedBlockIdAllocator } from './adapters/dynamodb/id-allocator';
 import { DynamoImageSetRepository } from './adapters/dynamodb/image-set-repository';
 import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
 import { DynamoTokenStore } from './adapters/dynamodb/token-store';
+import { EventBridgeSettledSink } from './adapters/eventbridge/settled-events';
 import { FileDeadLetterSink } from './adapters/file/dead-letter-file';
+import { FileSettledSink } from './adapters/file/settled-events-file';
 import { S3ImageObjectStore } from './adapters/s3/image-object-store';
 import { SqsDeadLetterSink } from './adapters/sqs/dead-letter-queue';
 import { type Authenticator, createAuthenticator } from './auth/authenticator';
@@ -16,7 +19,7 @@ import type { IdAllocator, ImageSetRepository } from './domain/ports';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, METRIC_SERVICE, PipelineMetrics, PostMetrics } from './metrics';
 import { type FetchPolicy, openImage } from './pipeline/image-fetcher';
-import type { DeadLetterSink } from './pipeline/ports';
+import type { DeadLetterSink, SettledEventSink } from './pipeline/ports';
 import type { PipelineDependencies } from './pipeline/process-changes';
 
 /** What the API functions need, built once per process from the configuration. */
@@ -54,7 +57,12 @@ export function createApiDependencies(
 /** The image pipeline's dependencies, built once per process from its configuration. */
 export function createPipelineDependencies(
   config: PipelineConfig,
-  clients: { dynamo?: DynamoDBDocumentClient; s3?: S3Client; sqs?: SQSClient } = {},
+  clients: {
+    dynamo?: DynamoDBDocumentClient;
+    s3?: S3Client;
+    sqs?: SQSClient;
+    eventBridge?: EventBridgeClient;
+  } = {},
 ): PipelineDependencies {
   const logger = createLogger({ level: config.logLevel });
   const metrics = createMetrics(METRIC_SERVICE.pipeline);
@@ -87,8 +95,17 @@ export function createPipelineDependencies(
         config.deadLetterQueueUrl,
       )
     : new FileDeadLetterSink(config.deadLetterFile ?? '.local/dead-letters.jsonl', logger);
+  const events: SettledEventSink = config.eventBusName
+    ? new EventBridgeSettledSink(
+        clients.eventBridge ?? new EventBridgeClient({ region: config.region }),
+        config.eventBusName,
+        deadLetters,
+      )
+    : new FileSettledSink(config.settledEventsFile ?? '.local/events.jsonl');
   return {
     statuses: new DynamoImageStatusStore(dynamo, config.tableName),
+    events,
+    cdnBaseUrl: config.cdnBaseUrl,
     objects: new S3ImageObjectStore(s3, config.bucketName),
     open: (url) => openImage(url, policy),
     deadLetters,

@@ -1,4 +1,13 @@
+import type { DynamoDBRecord } from 'aws-lambda';
 import type { ImageSetChangeRecord } from '../../lib/pipeline/changes';
+
+/** The line for a write that marked a set version announced: its `ProductImagesSettled` event went out. */
+export function announcementLine(record: DynamoDBRecord, eventsFile: string): string | null {
+  const now = record.dynamodb?.NewImage?.announcedVersion?.S;
+  if (!now || now === record.dynamodb?.OldImage?.announcedVersion?.S) return null;
+  const sku = record.dynamodb?.NewImage?.sku?.S ?? '?';
+  return `event ProductImagesSettled: ${sku}, version ${now} → ${eventsFile}`;
+}
 
 function seconds(fromIso: string | undefined, nowMs: number): string {
   const from = fromIso ? Date.parse(fromIso) : Number.NaN;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import { DynamoTokenStore } from '../../lib/adapters/dynamodb/token-store';
@@ -42,8 +42,11 @@ export function localPipelineEnvironment(
   s3: RunningS3Local,
   deadLetterFile: string,
   allowPrivateImageHosts = true,
+  settledEventsFile = join(dirname(deadLetterFile), 'events.jsonl'),
 ): Record<string, string> {
   return {
+    CDN_BASE_URL: s3.publicBaseUrl,
+    SETTLED_EVENTS_FILE: settledEventsFile,
     BUCKET_NAME: s3.bucket,
     S3_ENDPOINT: s3.endpoint,
     S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,

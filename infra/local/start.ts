@@ -5,7 +5,7 @@ import { flag } from '../../lib/config';
 import { createLogger, parseLogLevel } from '../../lib/logger';
 import { apiReferenceFiles } from './api-reference';
 import { startDynamoDbLocal } from './dynamodb-local';
-import { settlementLines } from './pipeline-report';
+import { announcementLine, settlementLines } from './pipeline-report';
 import { reportPrerequisites } from './prerequisites';
 import { type LocalRuntime, RUNTIME_FILE } from './runtime-file';
 import { startS3Local } from './s3-local';
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     const tableName = process.env.TABLE_NAME ?? 'product-images-local';
     const dataDirectory = process.env.LOCAL_DATA_DIR ? resolve(process.env.LOCAL_DATA_DIR) : undefined;
     const deadLetterFile = resolve('.local', 'dead-letters.jsonl');
+    const eventsFile = resolve('.local', 'events.jsonl');
     if (dataDirectory) mkdirSync(resolve(dataDirectory, 'dynamodb'), { recursive: true });
     const level = parseLogLevel(process.env.LOG_LEVEL);
     const logger = createLogger({ service: 'product-images-local', level });
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
     );
     const environment = {
       ...localEnvironment(dynamo.endpoint, tableName, s3.publicBaseUrl),
-      ...localPipelineEnvironment(s3, deadLetterFile, allowPrivateImageHosts),
+      ...localPipelineEnvironment(s3, deadLetterFile, allowPrivateImageHosts, eventsFile),
       // The functions' JSON lines (as deployed) only when asked for; the terminal tells the story below.
       LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
     };
@@ -117,6 +118,8 @@ async function main(): Promise<void> {
         for (const record of records) {
           const change = toChangeRecord(record);
           if (change) for (const line of settlementLines(change, Date.now())) say(line);
+          const announced = announcementLine(record, eventsFile);
+          if (announced) say(announced);
         }
       },
     });
@@ -131,7 +134,9 @@ async function main(): Promise<void> {
     say(
       `DynamoDB Local: ${dynamo.endpoint} (table ${tableName}, ${dataDirectory ? `kept in ${dataDirectory}` : 'in memory'})`,
     );
-    say(`CDN origin (S3-compatible): ${s3.publicBaseUrl}/  dead letters: ${deadLetterFile}`);
+    say(
+      `CDN origin (S3-compatible): ${s3.publicBaseUrl}/  dead letters: ${deadLetterFile}  events: ${eventsFile}`,
+    );
     say(`Sample product photos: ${samples.map((sample) => `${baseUrl}${sample.path}`).join(' ')}`);
     say(`API reference: ${baseUrl}/docs  (OpenAPI 3.1: ${baseUrl}/openapi.json)`);
     say(`API key: ${apiKey}${process.env.API_TOKEN ? ' (from API_TOKEN)' : ''}`);

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ImageCopy, ImageSet } from '../domain/image';
 import type { OpenedImage } from './image-fetcher';
+import type { SettledDetail } from './settlement';
 
 /** The CDN origin: one object per image. */
 export interface ImageObjectStore {
@@ -21,14 +22,20 @@ export interface ImageStatusStore {
    * `lastRead` is a recent read of the set, which saves a read when the image has not moved since.
    */
   record(sku: string, imageId: number, progress: ImageProgress, lastRead?: ImageSet | null): Promise<boolean>;
+  /** Marks `version` announced if it is still current and was not announced before (see settlement.ts). */
+  markAnnounced(sku: string, version: string): Promise<boolean>;
 }
 
-/** Where the details of images that failed for good after every retry are kept for a person to look at. */
+/** Where what failed for good after every retry is kept for a person to look at. */
 export interface DeadLetterSink {
   send(entry: DeadLetter): Promise<void>;
 }
 
-export interface DeadLetter {
+export type DeadLetter = ImageDeadLetter | SettledEventDeadLetter;
+
+/** An image whose copy kept failing. */
+export interface ImageDeadLetter {
+  kind: 'image-copy-failed';
   sku: string;
   imageId: number;
   url: string;
@@ -36,6 +43,19 @@ export interface DeadLetter {
   attempts: number;
   sequenceNumber: string;
   failedAt: string;
+}
+
+/** A `ProductImagesSettled` event that could not be delivered after its retries. */
+export interface SettledEventDeadLetter {
+  kind: 'settled-event-undelivered';
+  detail: SettledDetail;
+  reason: string;
+  failedAt: string;
+}
+
+/** Where `ProductImagesSettled` events go: EventBridge when deployed, a file locally. */
+export interface SettledEventSink {
+  publish(detail: SettledDetail): Promise<void>;
 }
 
 export type ImageOpener = (url: string) => Promise<OpenedImage>;

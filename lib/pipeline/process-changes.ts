@@ -6,7 +6,14 @@ import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
 import { mapWithConcurrency } from './concurrency';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
 import { objectKey } from './object-key';
-import type { DeadLetterSink, ImageObjectStore, ImageOpener, ImageStatusStore } from './ports';
+import type {
+  DeadLetterSink,
+  ImageObjectStore,
+  ImageOpener,
+  ImageStatusStore,
+  SettledEventSink,
+} from './ports';
+import { announceIfSettled, type SettlementPorts } from './settlement';
 
 export interface PipelineDependencies {
   statuses: ImageStatusStore;
@@ -17,6 +24,9 @@ export interface PipelineDependencies {
   /** Powertools' metrics buffer (flushed by its middleware), and what the pipeline counts into it. */
   metrics: Metrics;
   pipelineMetrics: PipelineMetrics;
+  /** Where `ProductImagesSettled` events go, and the CDN base their `cdn_url`s are built on. */
+  events: SettledEventSink;
+  cdnBaseUrl: string;
   /** Transient failures an image may have before it is failed for good and dead-lettered. */
   maxAttempts: number;
   /** SKUs processed at once. */
@@ -98,6 +108,7 @@ async function copyImage(
       if (recorded) deps.pipelineMetrics.failed(failure.reason);
       if (!failure.permanent) {
         await deps.deadLetters.send({
+          kind: 'image-copy-failed',
           sku: record.sku,
           imageId: image.id,
           url: image.url,
@@ -162,6 +173,31 @@ export async function processChanges(
         return;
       }
     }
+    const last = group[group.length - 1];
+    if (!last || last.after.length === 0) return;
+    try {
+      const announced = await announceIfSettled(last.sku, settlementPorts(deps), deps.cdnBaseUrl);
+      if (announced) {
+        deps.pipelineMetrics.settledEventPublished();
+        deps.logger.info('set settled', {
+          sku: last.sku,
+          version: announced.version,
+          images: announced.images.length,
+        });
+      }
+    } catch (error) {
+      // Checked again when the record comes back; the conditional mark keeps it to one event.
+      deps.logger.warn('settlement check will be retried', { sku: last.sku, error });
+      failed.push(last.sequenceNumber);
+    }
   });
   return { failed };
+}
+
+function settlementPorts(deps: PipelineDependencies): SettlementPorts {
+  return {
+    find: (sku) => deps.statuses.find(sku),
+    markAnnounced: (sku, version) => deps.statuses.markAnnounced(sku, version),
+    publish: (detail) => deps.events.publish(detail),
+  };
 }

@@ -107,6 +107,7 @@ function memoryStores() {
       if (image) Object.assign(image, progress);
       return image !== undefined;
     },
+    markAnnounced: async () => false,
   };
   const objects: ImageObjectStore = {
     put: async (_key, body) => {
@@ -156,6 +157,8 @@ export async function measureBatchConcurrency(): Promise<string[]> {
       logger: createLogger({ level: 'silent' }),
       metrics,
       pipelineMetrics: new PipelineMetrics(metrics),
+      events: { publish: async () => undefined },
+      cdnBaseUrl: s3.publicBaseUrl,
       maxAttempts: 3,
     };
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type RunningS3Local, startS3Local } from '../../infra/local/s3-local';
 import {
@@ -31,6 +31,8 @@ export interface TestApi {
   /** With `withPipeline`: the S3-compatible CDN origin and the dead-letter file. */
   s3?: RunningS3Local;
   deadLetterFile?: string;
+  /** With `withPipeline`: the JSON-lines file local mode writes `ProductImagesSettled` events to. */
+  eventsFile?: string;
   close(): Promise<void>;
 }
 
@@ -53,10 +55,7 @@ export async function startTestApi(options: { withPipeline?: boolean } = {}): Pr
     s3 = await startS3Local({ bucket: 'cdn-origin' });
     stops.push(s3.stop);
     deadLetterFile = join(mkdtempSync(join(tmpdir(), 'product-images-dlq-')), 'dead-letters.jsonl');
-    Object.assign(environment, {
-      ...localPipelineEnvironment(s3, deadLetterFile),
-      CDN_BASE_URL: s3.publicBaseUrl,
-    });
+    Object.assign(environment, localPipelineEnvironment(s3, deadLetterFile));
     const poller = await startLocalPipeline(environment, {
       dynamodbEndpoint,
       tableName,
@@ -75,6 +74,7 @@ export async function startTestApi(options: { withPipeline?: boolean } = {}): Pr
     dynamodbEndpoint,
     s3,
     deadLetterFile,
+    eventsFile: deadLetterFile && join(dirname(deadLetterFile), 'events.jsonl'),
     close: async () => {
       await closeServer(server);
       for (const stop of stops) await stop();

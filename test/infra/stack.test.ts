@@ -92,6 +92,7 @@ describe('functions', () => {
         'dynamodb:GetShardIterator',
         'dynamodb:ListStreams',
         'dynamodb:UpdateItem',
+        'events:PutEvents',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         's3:AbortMultipartUpload',
@@ -257,7 +258,7 @@ describe('CDN origin', () => {
     });
   });
 
-  it('gives the API functions the CDN base URL to build cdn_url, and the pipeline none', () => {
+  it('gives the API functions and the pipeline (for its events) the CDN base URL to build cdn_url', () => {
     const variables = Object.values(prod.findResources('AWS::Lambda::Function')).map(
       (fn) =>
         fn as { Properties: { Description?: string; Environment?: { Variables?: Record<string, unknown> } } },
@@ -266,7 +267,7 @@ describe('CDN origin', () => {
       variables.find((fn) => String(fn.Properties.Description).includes(name))?.Properties.Environment
         ?.Variables;
     for (const name of ['GET', 'POST']) expect(byName(name)?.CDN_BASE_URL, name).toBeDefined();
-    expect(byName('image pipeline')?.CDN_BASE_URL).toBeUndefined();
+    expect(byName('image pipeline')?.CDN_BASE_URL).toBeDefined();
     const custom = synthesize('prod', {
       cdnDomain: 'images.example.com',
       cdnCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
@@ -457,5 +458,19 @@ describe('observability', () => {
       ),
     ).toHaveLength(1);
     prod.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('completion events', () => {
+  it('puts ProductImagesSettled on a bus of the stack, which only the pipeline may write to', () => {
+    prod.hasResourceProperties('AWS::Events::EventBus', { Name: 'product-images-prod' });
+    const pipeline = statementsOf(prod, 'ProcessStreamRole').find(
+      (statement) => statement.Action === 'events:PutEvents',
+    );
+    expect(JSON.stringify(pipeline?.Resource)).toContain('Events');
+    for (const prefix of ['GetImagesRole', 'PostImagesRole', 'AuthorizeRequestRole']) {
+      expect(actionsOf(statementsOf(prod, prefix))).not.toContain('events:PutEvents');
+    }
+    prod.hasOutput('EventBusName', {});
   });
 });

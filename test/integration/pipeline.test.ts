@@ -159,3 +159,64 @@ describe('the image pipeline end to end', () => {
     expect(conditional.json.images[0]).toMatchObject({ status: 'ready', order: 2 });
   });
 });
+
+describe('ProductImagesSettled events (local mode: .local/events.jsonl)', () => {
+  const eventsFor = (sku: string) => {
+    let text = '';
+    try {
+      text = readFileSync(t.api.eventsFile ?? '', 'utf8');
+    } catch {}
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .filter((event) => event.detail.sku === sku);
+  };
+  const waitForEvents = async (sku: string, count: number) => {
+    const deadline = Date.now() + 20_000;
+    while (eventsFor(sku).length < count && Date.now() < deadline)
+      await new Promise((done) => setTimeout(done, 100));
+    // A little longer, so that a second (wrong) event would have had time to appear.
+    await new Promise((done) => setTimeout(done, 500));
+    return eventsFor(sku);
+  };
+
+  it('announces a set of 3 images once, when all three have settled', async () => {
+    origin.route('/e1.png', serve(png(2, 2), 'image/png'));
+    origin.route('/e2.gif', serve(gif(3, 3), 'image/gif'));
+    const posted = await t.http.post({
+      product_sku: 'announced',
+      images: [
+        { url: `${origin.url}/e1.png`, order: 0 },
+        { url: `${origin.url}/e2.gif`, order: 1 },
+        { url: `${origin.url}/missing.png`, order: 2 },
+      ],
+    });
+    const events = await waitForEvents('announced', 1);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ source: 'product-images', 'detail-type': 'ProductImagesSettled' });
+    expect(`"${events[0].detail.version}"`).toBe(posted.headers.get('etag'));
+    expect(events[0].detail.images.map((image: { status: string }) => image.status)).toEqual([
+      'ready',
+      'ready',
+      'failed',
+    ]);
+    expect(events[0].detail.images[0].cdn_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+    expect(events[0].detail.images[2].error).toBe('HTTP 404 from origin');
+  });
+
+  it('announces only the newer version when a POST replaces a set before it settled', async () => {
+    origin.route('/slow.png', (request, response, hit) =>
+      setTimeout(() => serve(png(4, 4), 'image/png')(request, response, hit), 1500),
+    );
+    origin.route('/fast.png', serve(png(5, 5), 'image/png'));
+    await t.http.post({ product_sku: 'superseded', images: [{ url: `${origin.url}/slow.png` }] });
+    const newer = await t.http.post({
+      product_sku: 'superseded',
+      images: [{ url: `${origin.url}/fast.png` }],
+    });
+    await t.http.waitForImages('superseded', settled);
+    const events = await waitForEvents('superseded', 1);
+    expect(events.map((event) => `"${event.detail.version}"`)).toEqual([newer.headers.get('etag')]);
+  });
+});

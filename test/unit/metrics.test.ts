@@ -146,6 +146,7 @@ describe('pipeline metrics (EMF on stdout)', () => {
     TABLE_NAME: 'unit-test-table',
     AWS_REGION: 'eu-west-1',
     BUCKET_NAME: 'b',
+    CDN_BASE_URL: 'https://cdn.example',
     LOG_LEVEL: 'silent',
   });
 

@@ -19,6 +19,7 @@ const config = loadPipelineConfig({
   TABLE_NAME: 'unit-test-table',
   AWS_REGION: 'eu-west-1',
   BUCKET_NAME: 'cdn-origin',
+  CDN_BASE_URL: 'https://d123.cloudfront.net',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
   MAX_COPY_ATTEMPTS: '3',
   LOG_LEVEL: 'silent',

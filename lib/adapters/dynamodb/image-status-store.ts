@@ -62,6 +62,38 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     });
   }
 
+  /**
+   * `announcedVersion` is set to `version` only while `version` is the item's and differs from what was
+   * announced: of any number of workers checking the same settled version, exactly one wins. Written as
+   * the pipeline (its own writes never start it again), leaving `version` and the ETag alone.
+   */
+  async markAnnounced(sku: string, version: string): Promise<boolean> {
+    try {
+      await withStorageErrors(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.sku(sku),
+            UpdateExpression: 'SET #announced = :version, #revision = #revision + :one, #writer = :pipeline',
+            ConditionExpression:
+              '#version = :version AND (attribute_not_exists(#announced) OR #announced <> :version)',
+            ExpressionAttributeNames: {
+              '#announced': 'announcedVersion',
+              '#version': 'version',
+              '#revision': 'revision',
+              '#writer': 'writer',
+            },
+            ExpressionAttributeValues: { ':version': version, ':one': 1, ':pipeline': WRITERS.pipeline },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
   private update(sku: string, index: number, imageId: number, progress: ImageProgress): UpdateCommand {
     const names: Record<string, string> = {
       '#images': 'images',

@@ -13,6 +13,6 @@ export class FileDeadLetterSink implements DeadLetterSink {
   async send(entry: DeadLetter): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
     await appendFile(this.path, `${JSON.stringify(entry)}\n`);
-    this.logger.error('image dead-lettered', { ...entry, deadLetterFile: this.path });
+    this.logger.error('dead-lettered', { ...entry, deadLetterFile: this.path });
   }
 }

@@ -12,7 +12,7 @@ export class SqsDeadLetterSink implements DeadLetterSink {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify({ kind: 'image-copy-failed', ...entry }),
+        MessageBody: JSON.stringify(entry),
       }),
     );
   }
