@@ -10,11 +10,15 @@ function policy(
   event: APIGatewayRequestAuthorizerEvent,
   effect: 'Allow' | 'Deny',
   principalId: string,
+  usageIdentifierKey?: string,
 ): APIGatewayAuthorizerResult {
   // arn:aws:execute-api:<region>:<account>:<api id>/<stage>/<method>/<path>
   const [api = '', stage = ''] = event.methodArn.split('/');
   return {
     principalId,
+    // With the API's apiKeySource AUTHORIZER, API Gateway meters the request against the usage plan of
+    // the API key with this value: each merchant's rate, burst and quota apply to that merchant alone.
+    ...(usageIdentifierKey ? { usageIdentifierKey } : {}),
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: `${api}/${stage}/*` }],
@@ -34,8 +38,8 @@ export function createAuthorizeRequestHandler(deps: Pick<ApiDependencies, 'authe
     async (event) => {
       const authorization = requestHeaders(event).authorization;
       try {
-        const keyName = await deps.authenticate(authorization);
-        return policy(event, 'Allow', keyName);
+        const principal = await deps.authenticate(authorization);
+        return policy(event, 'Allow', principal.name, principal.usageKey);
       } catch (error) {
         if (error instanceof NotAuthenticatedError) throw new Error('Unauthorized');
         if (error instanceof InvalidTokenError) return policy(event, 'Deny', 'anonymous');

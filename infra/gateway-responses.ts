@@ -40,6 +40,13 @@ export const GATEWAY_ANSWERS: readonly GatewayAnswer[] = [
     detail: 'Request was throttled.',
     headers: { 'Retry-After': "'1'" },
   },
+  // An allowed key that is on no usage plan (made before plans, or locally): API Gateway's 403 "Forbidden".
+  {
+    type: ResponseType.INVALID_API_KEY,
+    statusCode: '401',
+    detail: 'Invalid token.',
+    headers: { 'WWW-Authenticate': "'Token'" },
+  },
   {
     type: ResponseType.QUOTA_EXCEEDED,
     statusCode: '429',

@@ -10,14 +10,17 @@ import {
 } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
+  ApiKeySourceType,
   AuthorizationType,
   EndpointType,
   IdentitySource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  Period,
   RequestAuthorizer,
   RestApi,
+  type UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
@@ -67,7 +70,7 @@ import { PIPELINE_EVENT_PATTERNS, TABLE_SCHEMA } from '../lib/adapters/dynamodb/
 import { DIMENSION, METRIC, METRIC_NAMESPACE, METRIC_SERVICE } from '../lib/metrics';
 import { ServiceFunction } from './constructs/service-function';
 import { addGatewayAnswers } from './gateway-responses';
-import { STAGES, type StageName } from './stages';
+import { STAGES, type StageName, usagePlanName } from './stages';
 
 export interface ProductImagesStackProps extends StackProps {
   stage: StageName;
@@ -100,6 +103,7 @@ export class ProductImagesStack extends Stack {
   readonly cdnDomainConfigured: boolean;
   readonly dashboard: Dashboard;
   readonly events: EventBus;
+  readonly usagePlans: Record<string, UsagePlan>;
 
   constructor(scope: Construct, id: string, props: ProductImagesStackProps) {
     super(scope, id, props);
@@ -329,6 +333,7 @@ export class ProductImagesStack extends Stack {
     });
     this.api = new RestApi(this, 'Api', {
       restApiName: `product-images-${props.stage}`,
+      apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       description: 'Product Image API (downloadable_image)',
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: true,
@@ -371,6 +376,8 @@ export class ProductImagesStack extends Stack {
       authorizer,
       authorizationType: AuthorizationType.CUSTOM,
       requestValidator: validator,
+      // Metered per merchant: the authorizer names the merchant's usage-plan key (apiKeySource AUTHORIZER).
+      apiKeyRequired: true,
     };
     // REST APIs route `/path` and `/path/` to the same resource.
     const resource = this.api.root.resourceForPath(RESOURCE_PATH);
@@ -380,6 +387,21 @@ export class ProductImagesStack extends Stack {
     resource.addMethod('POST', new LambdaIntegration(postImages.function), methodOptions);
     // Every other method reaches the GET function, whose routing answers 405 with Allow.
     resource.addMethod('ANY', getIntegration, methodOptions);
+
+    // Per-merchant limits: each merchant's key is on one usage plan of the stage; `npm run token --
+    // create NAME --plan PLAN` puts it there. One client retrying in a loop uses only its own allowance.
+    this.usagePlans = Object.fromEntries(
+      Object.entries(stage.usagePlans).map(([plan, limits]) => [
+        plan,
+        this.api.addUsagePlan(`UsagePlan-${plan}`, {
+          name: usagePlanName(props.stage, plan),
+          description: `product-images ${props.stage}: the ${plan} plan`,
+          throttle: { rateLimit: limits.rate, burstLimit: limits.burst },
+          quota: { limit: limits.quotaPerDay, period: Period.DAY },
+          apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+        }),
+      ]),
+    );
 
     // ---- Alarms --------------------------------------------------------------------------------
     const alarmKey = new Key(this, 'AlarmTopicKey', {

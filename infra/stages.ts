@@ -7,6 +7,10 @@ export const STAGES = {
     logRetention: RetentionDays.TWO_WEEKS,
     accessLogDays: 30,
     throttle: { rate: 100, burst: 200 },
+    usagePlans: {
+      default: { rate: 20, burst: 40, quotaPerDay: 100_000 },
+      large: { rate: 50, burst: 100, quotaPerDay: 1_000_000 },
+    },
     postToReadyP99Seconds: 120,
     failedImagePercent: 20,
   },
@@ -16,12 +20,22 @@ export const STAGES = {
     accessLogDays: 365,
     // 10,000 POSTs/s is the design target; GETs come on top.
     throttle: { rate: 20_000, burst: 5_000 },
+    // Per merchant: the default plan covers a steady catalogue; `large` a first import of millions of SKUs.
+    usagePlans: {
+      default: { rate: 500, burst: 1_000, quotaPerDay: 10_000_000 },
+      large: { rate: 5_000, burst: 5_000, quotaPerDay: 200_000_000 },
+    },
     postToReadyP99Seconds: 60,
     failedImagePercent: 10,
   },
 } as const;
 
 export type StageName = keyof typeof STAGES;
+
+/** A usage plan's name in API Gateway, which `npm run token` looks plans up by. */
+export function usagePlanName(stage: string, plan: string): string {
+  return `product-images-${stage}-${plan}`;
+}
 
 export function stageName(value: unknown): StageName {
   if (value === undefined) return 'dev';

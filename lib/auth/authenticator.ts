@@ -10,14 +10,20 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
-/** Resolves an `Authorization` header to the name of its key, or throws the contract's 401. */
-export type Authenticator = (authorizationHeader: string | undefined) => Promise<string>;
+/** Who a valid key belongs to: the key's name, and the usage-plan key that meters it (deployed). */
+export interface Principal {
+  name: string;
+  usageKey?: string;
+}
+
+/** Resolves an `Authorization` header to its key's principal, or throws the contract's 401. */
+export type Authenticator = (authorizationHeader: string | undefined) => Promise<Principal>;
 
 /** The one place that decides who is authenticated; every entry point uses it. */
 export function createAuthenticator(store: TokenStore, options: AuthenticatorOptions): Authenticator {
   const now = options.now ?? Date.now;
   const maxCachedKeys = options.maxCachedKeys ?? 1000;
-  const trusted = new Map<string, { name: string; expiresAt: number }>();
+  const trusted = new Map<string, { principal: Principal; expiresAt: number }>();
 
   return async (authorizationHeader) => {
     const key = keyFromAuthorizationHeader(authorizationHeader);
@@ -26,7 +32,7 @@ export function createAuthenticator(store: TokenStore, options: AuthenticatorOpt
     const keyHash = hashApiKey(key);
 
     const cached = trusted.get(keyHash);
-    if (cached && cached.expiresAt > now()) return cached.name;
+    if (cached && cached.expiresAt > now()) return cached.principal;
     trusted.delete(keyHash);
 
     const record = await store.findByHash(keyHash);
@@ -35,7 +41,10 @@ export function createAuthenticator(store: TokenStore, options: AuthenticatorOpt
       const oldest = trusted.keys().next().value;
       if (oldest !== undefined) trusted.delete(oldest);
     }
-    trusted.set(keyHash, { name: record.name, expiresAt: now() + options.cacheTtlMs });
-    return record.name;
+    const principal: Principal = record.usageKey
+      ? { name: record.name, usageKey: record.usageKey }
+      : { name: record.name };
+    trusted.set(keyHash, { principal, expiresAt: now() + options.cacheTtlMs });
+    return principal;
   };
 }

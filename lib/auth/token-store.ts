@@ -5,6 +5,14 @@ export interface ApiKeyRecord {
   /** The key's last 4 characters. */
   lastFour: string;
   createdAt: string;
+  /**
+   * Deployed: the API Gateway usage plan the merchant is on, and the API Gateway API key that stands
+   * for the merchant in it (its id, and its value, which the authorizer hands API Gateway as
+   * `usageIdentifierKey`). That value identifies the merchant to the usage plan; it is not a credential.
+   */
+  usagePlan?: string;
+  usageKeyId?: string;
+  usageKey?: string;
 }
 
 export interface TokenStore {
@@ -14,6 +22,8 @@ export interface TokenStore {
   list(): Promise<ApiKeyRecord[]>;
   /** Deletes every key of that name; answers how many were deleted. */
   revoke(name: string): Promise<number>;
+  /** Puts every key of that name on a usage plan (deployed); answers how many there were. */
+  setUsage(name: string, usage: Pick<ApiKeyRecord, 'usagePlan' | 'usageKeyId' | 'usageKey'>): Promise<number>;
 }
 
 export class DuplicateKeyNameError extends Error {

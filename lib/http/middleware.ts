@@ -90,7 +90,7 @@ export function requireApiKey(authenticate: Authenticator): ApiMiddleware {
       event.principal =
         typeof decidedByGateway === 'string' && decidedByGateway !== ''
           ? decidedByGateway
-          : await authenticate(header(event, 'authorization'));
+          : (await authenticate(header(event, 'authorization'))).name;
     },
   };
 }

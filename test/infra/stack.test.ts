@@ -1,5 +1,6 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { STAGES } from '../../infra/stages';
 import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
 import { METRIC, METRIC_NAMESPACE } from '../../lib/metrics';
 import { synthesize } from '../helpers/synth';
@@ -472,5 +473,34 @@ describe('completion events', () => {
       expect(actionsOf(statementsOf(prod, prefix))).not.toContain('events:PutEvents');
     }
     prod.hasOutput('EventBusName', {});
+  });
+});
+
+describe('per-merchant limits', () => {
+  it('meters every method by the usage-plan key the authorizer names, with each stage’s plans', () => {
+    prod.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+    const methods = Object.values(prod.findResources('AWS::ApiGateway::Method')).filter(
+      (method) => (method as { Properties: { HttpMethod: string } }).Properties.HttpMethod !== 'OPTIONS',
+    );
+    expect(methods.length).toBeGreaterThanOrEqual(4);
+    for (const method of methods) expect(method).toMatchObject({ Properties: { ApiKeyRequired: true } });
+    for (const [template, stage] of [
+      [prod, 'prod'],
+      [dev, 'dev'],
+    ] as const) {
+      for (const [plan, limits] of Object.entries(STAGES[stage].usagePlans)) {
+        template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+          UsagePlanName: `product-images-${stage}-${plan}`,
+          Throttle: { RateLimit: limits.rate, BurstLimit: limits.burst },
+          Quota: { Limit: limits.quotaPerDay, Period: 'DAY' },
+          ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+        });
+      }
+    }
+    prod.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'QUOTA_EXCEEDED',
+      StatusCode: '429',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'60'" }),
+    });
   });
 });

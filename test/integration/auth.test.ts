@@ -7,6 +7,9 @@ const t = useTestApi();
 
 const body = { product_sku: 'auth', images: [{ url: 'https://u/a.png' }] };
 
+/** Local mode has no API Gateway, so no usage plans. */
+const noUsagePlans = () => null;
+
 describe('authentication', () => {
   it.each([
     ['no Authorization header', {}, 'Authentication credentials were not provided.'],
@@ -35,12 +38,14 @@ describe('authentication', () => {
 
   it('creates, lists and revokes keys with the token command; the table holds only hashes', async () => {
     const store = () => new DynamoTokenStore(documentClientFor(t.api), t.api.tableName);
-    const created = await runTokenCommand(['create', 'merchant-a'], store);
+    const created = await runTokenCommand(['create', 'merchant-a'], store, noUsagePlans);
     const key = created.split('\n')[0] ?? '';
     expect(key).toMatch(/^[0-9a-f]{40}$/);
-    await expect(runTokenCommand(['create', 'merchant-a'], store)).rejects.toThrow(/already exists/);
+    await expect(runTokenCommand(['create', 'merchant-a'], store, noUsagePlans)).rejects.toThrow(
+      /already exists/,
+    );
 
-    const listing = await runTokenCommand(['list'], store);
+    const listing = await runTokenCommand(['list'], store, noUsagePlans);
     expect(listing).toContain('merchant-a');
     expect(listing).toContain(key.slice(-4));
     expect(listing).not.toContain(key);
@@ -50,15 +55,17 @@ describe('authentication', () => {
     const response = await fetch(t.api.url, { headers: { Authorization: `Token ${key}` } });
     expect(response.status).toBe(200);
 
-    await runTokenCommand(['revoke', 'merchant-a'], store);
-    expect(await runTokenCommand(['list'], store)).not.toContain('merchant-a');
-    await expect(runTokenCommand(['revoke', 'merchant-a'], store)).rejects.toThrow(/no key named/);
+    await runTokenCommand(['revoke', 'merchant-a'], store, noUsagePlans);
+    expect(await runTokenCommand(['list'], store, noUsagePlans)).not.toContain('merchant-a');
+    await expect(runTokenCommand(['revoke', 'merchant-a'], store, noUsagePlans)).rejects.toThrow(
+      /no key named/,
+    );
   });
 
   it('refuses a revoked key once its cache entry expires (never for a key it has not seen)', async () => {
     const store = () => new DynamoTokenStore(documentClientFor(t.api), t.api.tableName);
-    const key = (await runTokenCommand(['create', 'short-lived'], store)).split('\n')[0] ?? '';
-    await runTokenCommand(['revoke', 'short-lived'], store);
+    const key = (await runTokenCommand(['create', 'short-lived'], store, noUsagePlans)).split('\n')[0] ?? '';
+    await runTokenCommand(['revoke', 'short-lived'], store, noUsagePlans);
     const response = await fetch(t.api.url, { headers: { Authorization: `Token ${key}` } });
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({ detail: 'Invalid token.' });

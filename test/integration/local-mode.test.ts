@@ -110,7 +110,11 @@ describe('the walkthrough npm start prints', () => {
       const headers = { Authorization: `Token ${local.apiKey}` };
       expect((await fetch(`${local.baseUrl}/api/i1/downloadable_image/`, { headers })).status).toBe(200);
       const { command, args } = tokenCommand();
-      execFileSync(command, [...args, 'revoke', 'local'], { cwd: local.directory, encoding: 'utf8' });
+      execFileSync(command, [...args, 'revoke', 'local'], {
+        cwd: local.directory,
+        encoding: 'utf8',
+        env: { ...process.env, TABLE_NAME: '' }, // the local service, found through .local/
+      });
       const refused = await fetch(`${local.baseUrl}/api/i1/downloadable_image/`, { headers });
       expect(refused.status).toBe(401);
       expect(await refused.json()).toEqual({ detail: 'Invalid token.' });

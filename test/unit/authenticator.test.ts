@@ -1,28 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../lib/auth/authenticator';
 import { generateApiKey, hashApiKey, keyFromAuthorizationHeader } from '../../lib/auth/keys';
-import type { ApiKeyRecord, TokenStore } from '../../lib/auth/token-store';
+import type { ApiKeyRecord } from '../../lib/auth/token-store';
 import { InvalidTokenError, NotAuthenticatedError } from '../../lib/domain/errors';
-
-function memoryStore(records: ApiKeyRecord[]): TokenStore & { reads: number } {
-  const store = {
-    reads: 0,
-    findByHash: async (hash: string) => {
-      store.reads++;
-      return records.find((record) => record.keyHash === hash) ?? null;
-    },
-    create: async (record: ApiKeyRecord) => {
-      records.push(record);
-    },
-    list: async () => records,
-    revoke: async (name: string) => {
-      const before = records.length;
-      records.splice(0, records.length, ...records.filter((record) => record.name !== name));
-      return before - records.length;
-    },
-  };
-  return store;
-}
+import { memoryStore } from '../helpers/memory-token-store';
 
 const key = generateApiKey();
 const record = (): ApiKeyRecord => ({
@@ -55,7 +36,7 @@ describe('keys', () => {
 describe('createAuthenticator', () => {
   it('answers the key name for a stored key', async () => {
     const authenticate = createAuthenticator(memoryStore([record()]), { cacheTtlMs: 1000 });
-    await expect(authenticate(`Token ${key}`)).resolves.toBe('shop');
+    await expect(authenticate(`Token ${key}`)).resolves.toMatchObject({ name: 'shop' });
   });
 
   it('distinguishes a missing header from a wrong key, and reads nothing for a malformed one', async () => {
@@ -78,7 +59,7 @@ describe('createAuthenticator', () => {
     expect(store.reads).toBe(1);
     await store.revoke('shop');
     now = 59_000;
-    await expect(authenticate(`Token ${key}`)).resolves.toBe('shop');
+    await expect(authenticate(`Token ${key}`)).resolves.toMatchObject({ name: 'shop' });
     now = 60_001;
     await expect(authenticate(`Token ${key}`)).rejects.toBeInstanceOf(InvalidTokenError);
   });

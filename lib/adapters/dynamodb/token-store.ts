@@ -4,6 +4,7 @@ import {
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, DuplicateKeyNameError, type TokenStore } from '../../auth/token-store';
 import { readItem } from './client';
@@ -15,6 +16,9 @@ function toRecord(item: Record<string, unknown>): ApiKeyRecord {
     keyHash: String(item.keyHash),
     lastFour: String(item.lastFour),
     createdAt: String(item.createdAt),
+    ...(typeof item.usagePlan === 'string' ? { usagePlan: item.usagePlan } : {}),
+    ...(typeof item.usageKeyId === 'string' ? { usageKeyId: item.usageKeyId } : {}),
+    ...(typeof item.usageKey === 'string' ? { usageKey: item.usageKey } : {}),
   };
 }
 
@@ -58,6 +62,29 @@ export class DynamoTokenStore implements TokenStore {
       records.push(...(Responses?.[this.tableName] ?? []).map(toRecord));
     }
     return records.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async setUsage(
+    name: string,
+    usage: Pick<ApiKeyRecord, 'usagePlan' | 'usageKeyId' | 'usageKey'>,
+  ): Promise<number> {
+    const hashes = await this.hashesNamed(name);
+    for (const hash of hashes) {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.apiKey(hash),
+          UpdateExpression: 'SET usagePlan = :plan, usageKeyId = :id, usageKey = :key',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':plan': usage.usagePlan,
+            ':id': usage.usageKeyId,
+            ':key': usage.usageKey,
+          },
+        }),
+      );
+    }
+    return hashes.length;
   }
 
   async revoke(name: string): Promise<number> {
