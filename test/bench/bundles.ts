@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -132,6 +132,10 @@ export async function measureBundles(): Promise<string[]> {
     measured.push({ deployed, mapped });
     candidates.push(deployed, mapped);
   }
+  const earlier = process.env.BENCH_BASELINE_REVISION
+    ? await bundlesOfRevision(process.env.BENCH_BASELINE_REVISION)
+    : [];
+  candidates.push(...earlier);
   await measureSideBySide(candidates, runs);
   const floorSize = statSync(baseline).size;
   const floorMs = median(floor.samples);
@@ -146,6 +150,74 @@ export async function measureBundles(): Promise<string[]> {
       `  ${deployed.name.padEnd(44)} ${(size / KB).toFixed(0).padStart(4)} KB  ${ms.toFixed(0).padStart(4)} ms  (${(size / floorSize).toFixed(2)}× size / ${(ms / floorMs).toFixed(2)}× import; ${(median(mapped.samples) / floorMs).toFixed(2)}× with source maps on)`,
     );
   }
+  for (const candidate of earlier) {
+    const size = statSync(candidate.bundle).size;
+    const ms = median(candidate.samples);
+    const now = measured.find(({ deployed }) => candidate.name.startsWith(deployed.name))?.deployed;
+    const change = now
+      ? ` — today ${((median(now.samples) / ms - 1) * 100).toFixed(0)} % slower to import, ${(((now ? statSync(now.bundle).size : size) / size - 1) * 100).toFixed(0)} % larger`
+      : '';
+    lines.push(
+      `  ${candidate.name.padEnd(44)} ${(size / KB).toFixed(0).padStart(4)} KB  ${ms.toFixed(0).padStart(4)} ms  (${(size / floorSize).toFixed(2)}× size / ${(ms / floorMs).toFixed(2)}× import)${change}`,
+    );
+  }
   lines.push('  (goal: at most 1.15× import for GET and POST)');
   return lines;
+}
+
+/**
+ * The GET and POST bundles of an earlier revision (`BENCH_BASELINE_REVISION=<rev> npm run bench --
+ * bundles`), synthesized from a temporary git worktree with this checkout's node_modules, measured in
+ * the same round-robin as today's.
+ */
+async function bundlesOfRevision(revision: string): Promise<Candidate[]> {
+  const worktree = mkdtempSync(join(tmpdir(), 'bench-revision-'));
+  await run('git', ['worktree', 'add', '--detach', worktree, revision]);
+  try {
+    symlinkSync(join(process.cwd(), 'node_modules'), join(worktree, 'node_modules'));
+    const outdir = join(worktree, 'cdk.out.bench');
+    await run(
+      join(worktree, 'node_modules/.bin/cdk'),
+      ['synth', '--quiet', '-c', 'stage=prod', '-o', outdir],
+      {
+        cwd: worktree,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        maxBuffer: 20_000_000,
+      },
+    );
+    const template = JSON.parse(readFileSync(join(outdir, 'ProductImages-prod.template.json'), 'utf8')) as {
+      Resources: Record<
+        string,
+        {
+          Type: string;
+          Properties: {
+            Description?: string;
+            Code?: { S3Key?: string };
+            Environment?: { Variables?: Record<string, unknown> };
+          };
+        }
+      >;
+    };
+    const copies = mkdtempSync(join(tmpdir(), 'bench-revision-bundles-'));
+    return Object.values(template.Resources)
+      .filter(
+        (resource) =>
+          resource.Type === 'AWS::Lambda::Function' && /GET|POST/.test(resource.Properties.Description ?? ''),
+      )
+      .map((fn) => {
+        const name = (fn.Properties.Description ?? '').replace('product-images: ', '');
+        const bundle = join(copies, `${name.split(' ')[0]}.mjs`);
+        copyFileSync(
+          join(outdir, `asset.${fn.Properties.Code?.S3Key?.replace(/\.zip$/, '')}`, 'index.mjs'),
+          bundle,
+        );
+        const environment = {
+          ...deployedEnvironment(fn.Properties.Environment?.Variables),
+          PAGE_CURSOR_KEY: 'stand-in-for-a-cloudformation-value',
+        };
+        return { name: `${name} at ${revision}`, bundle, environment, samples: [] };
+      });
+  } finally {
+    await run('git', ['worktree', 'remove', '--force', worktree]);
+  }
 }

@@ -15,6 +15,7 @@ const { measureBatchConcurrency, measureCopyMemory } = await import('./pipeline'
 const { measureBundles } = await import('./bundles');
 const { measureCatalogue } = await import('./catalogue');
 const { estimateCost } = await import('./cost');
+const { measureSettledEvents } = await import('./settled-events');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
@@ -22,6 +23,7 @@ const sections: Array<[string, () => Promise<string[]>]> = [
   ['Catalogue at scale: walking the listing, shards', measureCatalogue],
   ['Image pipeline: memory of one large copy', measureCopyMemory],
   ['Image pipeline: concurrency', measureBatchConcurrency],
+  ['Completion events: settled to published', measureSettledEvents],
   ['Function bundles', measureBundles],
   ['Estimated monthly cost', async () => estimateCost()],
 ];
