@@ -13,6 +13,21 @@ const KB = 1024;
 
 type Environment = Record<string, string>;
 
+/** What the benches read of a synthesized template: the functions, their code and environment. */
+interface SynthesizedTemplate {
+  Resources: Record<
+    string,
+    {
+      Type: string;
+      Properties: {
+        Description?: string;
+        Code?: { S3Key?: string };
+        Environment?: { Variables?: Record<string, unknown> };
+      };
+    }
+  >;
+}
+
 const FLOOR_ENVIRONMENT: Environment = { TABLE_NAME: 't', AWS_REGION: 'eu-west-1' };
 
 /**
@@ -89,19 +104,9 @@ export async function measureBundles(): Promise<string[]> {
   const app = new App({ context: { stage: 'prod' }, outdir });
   createApp(app);
   app.synth();
-  const template = JSON.parse(readFileSync(join(outdir, 'ProductImages-prod.template.json'), 'utf8')) as {
-    Resources: Record<
-      string,
-      {
-        Type: string;
-        Properties: {
-          Description?: string;
-          Code?: { S3Key?: string };
-          Environment?: { Variables?: Record<string, unknown> };
-        };
-      }
-    >;
-  };
+  const template = JSON.parse(
+    readFileSync(join(outdir, 'ProductImages-prod.template.json'), 'utf8'),
+  ) as SynthesizedTemplate;
   const baseline = await baselineBundle(mkdtempSync(join(tmpdir(), 'bench-baseline-')));
   const runs = 21;
   const floor: Candidate = {
@@ -185,19 +190,9 @@ async function bundlesOfRevision(revision: string): Promise<Candidate[]> {
         maxBuffer: 20_000_000,
       },
     );
-    const template = JSON.parse(readFileSync(join(outdir, 'ProductImages-prod.template.json'), 'utf8')) as {
-      Resources: Record<
-        string,
-        {
-          Type: string;
-          Properties: {
-            Description?: string;
-            Code?: { S3Key?: string };
-            Environment?: { Variables?: Record<string, unknown> };
-          };
-        }
-      >;
-    };
+    const template = JSON.parse(
+      readFileSync(join(outdir, 'ProductImages-prod.template.json'), 'utf8'),
+    ) as SynthesizedTemplate;
     const copies = mkdtempSync(join(tmpdir(), 'bench-revision-bundles-'));
     return Object.values(template.Resources)
       .filter(

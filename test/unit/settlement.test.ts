@@ -115,6 +115,18 @@ describe('ProductImagesSettled: exactly one event per settled version', () => {
   });
 });
 
+/** The EventBridge sink with 1 ms backoff, and the dead letters it sends. */
+function sinkWithDeadLetters() {
+  const letters: DeadLetter[] = [];
+  const sink = new EventBridgeSettledSink(
+    new EventBridgeClient({ region: 'eu-west-1' }),
+    'bus',
+    { send: async (letter) => void letters.push(letter) },
+    1,
+  );
+  return { sink, letters };
+}
+
 describe('delivering the event to EventBridge', () => {
   const detail: SettledDetail = {
     sku: 'S',
@@ -141,13 +153,7 @@ describe('delivering the event to EventBridge', () => {
         Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
       })
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
-    const letters: DeadLetter[] = [];
-    const sink = new EventBridgeSettledSink(
-      new EventBridgeClient({ region: 'eu-west-1' }),
-      'bus',
-      { send: async (letter) => void letters.push(letter) },
-      1,
-    );
+    const { sink, letters } = sinkWithDeadLetters();
     await sink.publish(detail);
     const calls = eventBridge.commandCalls(PutEventsCommand);
     expect(calls).toHaveLength(2);
@@ -166,13 +172,7 @@ describe('delivering the event to EventBridge', () => {
     eventBridge
       .on(PutEventsCommand)
       .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'boom' }] });
-    const letters: DeadLetter[] = [];
-    const sink = new EventBridgeSettledSink(
-      new EventBridgeClient({ region: 'eu-west-1' }),
-      'bus',
-      { send: async (letter) => void letters.push(letter) },
-      1,
-    );
+    const { sink, letters } = sinkWithDeadLetters();
     await sink.publish(detail);
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(3);
     expect(letters).toEqual([
