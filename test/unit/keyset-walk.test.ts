@@ -125,5 +125,6 @@ describe('walking the listing through next and previous while products come and 
       ),
       { numRuns: 120 },
     );
-  });
+    // 120 walks take a few seconds alone, more on a machine that is busy with other suites.
+  }, 120_000);
 });
