@@ -145,7 +145,7 @@ const schemas = {
   ImageSetRequest: {
     type: 'object',
     required: ['product_sku', 'images'],
-    description: 'Validation is all or nothing: any error answers 400 and stores nothing.',
+    description: 'Validation is all or nothing; a single error answers 400 and stores nothing.',
     properties: {
       product_sku: {
         description: `1 to ${MAX_SKU_LENGTH} characters after trimming, no control characters. A JSON integer is stored as its decimal string, as DRF's CharField does; booleans, floats, objects and lists are refused.`,

@@ -124,7 +124,7 @@ export interface components {
             /** @description Accepted and ignored (a leftover of the original document). */
             unit_type?: string;
         };
-        /** @description Validation is all or nothing: any error answers 400 and stores nothing. */
+        /** @description Validation is all or nothing; a single error answers 400 and stores nothing. */
         ImageSetRequest: {
             /** @description 1 to 255 characters after trimming, no control characters. A JSON integer is stored as its decimal string, as DRF's CharField does; booleans, floats, objects and lists are refused. */
             product_sku: string | number;
