@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 /**
@@ -87,8 +88,14 @@ export function errorKindOf(reason: string): string {
   return 'other';
 }
 
+/**
+ * Powertools warns on every flush that finds no buffered metric, which is most GET and many POST
+ * invocations here (their counts are single metrics, written at once): its own messages go to a logger
+ * that keeps only errors, so warm functions do not log a warning per request.
+ */
 export function createMetrics(serviceName: string): Metrics {
-  return new Metrics({ namespace: METRIC_NAMESPACE, serviceName });
+  const quiet = new Logger({ serviceName, logLevel: 'ERROR' });
+  return new Metrics({ namespace: METRIC_NAMESPACE, serviceName, logger: quiet });
 }
 
 /** A metric with one dimension of its own, written at once (the shared buffer keeps only common dimensions). */

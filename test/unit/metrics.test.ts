@@ -3,6 +3,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createGetImagesHandler } from '../../functions/get-images';
 import { createPostImagesHandler } from '../../functions/post-images';
 import { createProcessStreamHandler } from '../../functions/process-stream';
 import { keys } from '../../lib/adapters/dynamodb/table-schema';
@@ -136,6 +137,29 @@ describe('POST metrics (EMF on stdout)', () => {
     expect(readings(conflict)).toContain(`${METRIC.posts}{${DIMENSION.outcome}=conflict}`);
     ddb.on(GetCommand, { Key: keys.sku(SKU) }).rejects(dynamoErrors.throttled());
     expect(readings(await post())).toContain(`${METRIC.posts}{${DIMENSION.outcome}=unavailable}`);
+  });
+});
+
+describe('a function with nothing to count', () => {
+  it('writes no warning per invocation (a GET records no metric of its own)', async () => {
+    const written: string[] = [];
+    const capture = (chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    };
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      ddb.on(GetCommand, { Key: keys.sku('A') }).resolves({ Item: storedItem('A', 'v1', []) });
+      const get = createGetImagesHandler(testDependencies());
+      for (let i = 0; i < 3; i++) {
+        await get(apiEvent({ headers: authorized, query: { product_sku: 'A' } }), lambdaContext());
+      }
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(written.join('')).not.toMatch(/No application metrics/);
   });
 });
 
