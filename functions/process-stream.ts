@@ -5,7 +5,7 @@ import { loadPipelineConfig } from '../lib/config';
 import { observability } from '../lib/http/observability';
 import type { ImageSetChangeRecord } from '../lib/pipeline/changes';
 import { type PipelineDependencies, processChanges } from '../lib/pipeline/process-changes';
-import { createPipelineDependencies } from '../lib/service';
+import { createPipelineDependencies } from '../lib/pipeline-service';
 
 /**
  * The image pipeline, fed by the table's stream: copies new images to the CDN origin, deletes removed

@@ -41,7 +41,17 @@ export function acknowledgeFindings(stack: ProductImagesStack): void {
   accept(
     functions.processStream.role,
     'IAM5[Resource::<Images2D38C313.Arn>/products/*]',
-    'Each image is its own object under products/<sku>/<id>; the pipeline may write and delete only there.',
+    'Images copied before content addressing live under products/<sku>/<id>; the pipeline deletes them there.',
+  );
+  accept(
+    functions.processStream.role,
+    'IAM5[Resource::<Images2D38C313.Arn>/o/*]',
+    'Originals are keyed by content hash under o/<sha256>/; the pipeline writes and deletes only there and under v/.',
+  );
+  accept(
+    functions.processStream.role,
+    'IAM5[Resource::<Images2D38C313.Arn>/v/*]',
+    'Renditions are keyed by content hash under v/<sha256>/; the pipeline writes and deletes only there and under o/.',
   );
   accept(
     api,

@@ -1,3 +1,4 @@
+import { DEFAULT_AVIF_EFFORT, parseVariantWidths } from './domain/variant-ladder';
 import { type LogLevel, parseLogLevel } from './logger';
 
 /** Everything the functions read from their environment, read once at start. */
@@ -49,6 +50,21 @@ const positiveInteger = (env: Environment, name: string, fallback: number) =>
 const nonNegativeInteger = (env: Environment, name: string, fallback: number) =>
   integerAtLeast(0, env, name, fallback);
 
+function variantWidths(env: Environment): number[] {
+  try {
+    return parseVariantWidths(env.VARIANT_WIDTHS);
+  } catch (error) {
+    throw new ConfigurationError((error as Error).message);
+  }
+}
+
+function avifEffort(env: Environment): number {
+  const effort = nonNegativeInteger(env, 'AVIF_EFFORT', DEFAULT_AVIF_EFFORT);
+  if (effort > 9)
+    throw new ConfigurationError(`environment variable AVIF_EFFORT must be 0 to 9, got "${effort}"`);
+  return effort;
+}
+
 /** `true` or `false`; unset or empty is `fallback`. */
 export function flag(env: Environment, name: string, fallback = false): boolean {
   const raw = env[name];
@@ -97,6 +113,11 @@ export interface PipelineConfig {
   maxCopyAttempts: number;
   skuConcurrency: number;
   imageConcurrency: number;
+  /** Renders at once in one process: each holds a decoded image, so memory bounds it. */
+  renderConcurrency: number;
+  /** The ladder's widths (`VARIANT_WIDTHS`). */
+  variantWidths: number[];
+  avifEffort: number;
   deadLetterQueueUrl?: string;
   deadLetterFile?: string;
   logLevel: LogLevel;
@@ -126,6 +147,9 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     maxCopyAttempts: positiveInteger(env, 'MAX_COPY_ATTEMPTS', 3),
     skuConcurrency: positiveInteger(env, 'PIPELINE_SKU_CONCURRENCY', 32),
     imageConcurrency: positiveInteger(env, 'PIPELINE_IMAGE_CONCURRENCY', 4),
+    renderConcurrency: positiveInteger(env, 'RENDER_CONCURRENCY', 2),
+    variantWidths: variantWidths(env),
+    avifEffort: avifEffort(env),
     deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || undefined,
     deadLetterFile: env.DEAD_LETTER_FILE || undefined,
     logLevel: parseLogLevel(env.LOG_LEVEL),

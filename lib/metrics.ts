@@ -26,6 +26,13 @@ export const METRIC = {
   /** Age of the oldest record of a batch, as the pipeline sees it when the batch arrives. */
   streamIteratorAge: 'StreamIteratorAge',
   settledEvents: 'SettledEventsPublished',
+  /** One per content rendered (its whole ladder), and how long that took. */
+  contentRendered: 'ContentRendered',
+  renderTime: 'RenderTime',
+  /** One per image whose bytes were already stored and rendered: a dedupe hit. */
+  contentReused: 'ContentReused',
+  /** One per content whose last reference went and whose objects were deleted. */
+  contentDeleted: 'ContentDeleted',
 } as const;
 
 export const DIMENSION = { outcome: 'Outcome', status: 'Status', errorKind: 'ErrorKind' } as const;
@@ -161,5 +168,18 @@ export class PipelineMetrics {
 
   settledEventPublished(): void {
     this.metrics.addMetric(METRIC.settledEvents, MetricUnit.Count, 1);
+  }
+
+  rendered(renderMs: number): void {
+    this.metrics.addMetric(METRIC.contentRendered, MetricUnit.Count, 1);
+    this.metrics.addMetric(METRIC.renderTime, MetricUnit.Milliseconds, renderMs);
+  }
+
+  reused(): void {
+    this.metrics.addMetric(METRIC.contentReused, MetricUnit.Count, 1);
+  }
+
+  contentDeleted(): void {
+    this.metrics.addMetric(METRIC.contentDeleted, MetricUnit.Count, 1);
   }
 }

@@ -18,6 +18,36 @@ export interface ServiceFunctionProps {
   removalPolicy: RemovalPolicy;
   memorySize?: number;
   timeout?: Duration;
+  /** arm64 unless said otherwise. */
+  architecture?: Architecture;
+  /** Ships sharp with its linux-x64 binaries beside the bundle (native code esbuild cannot bundle). */
+  withSharp?: boolean;
+}
+
+/**
+ * sharp and what it loads at run time, copied from the project's own install: the prebuilt libvips
+ * comes from npm (`@img/sharp-libvips-linux-x64`), nothing is compiled. A synth on a machine whose
+ * install lacks the linux-x64 binaries stops with how to get them.
+ */
+export const SHARP_PACKAGES = [
+  'sharp',
+  '@img/sharp-linux-x64',
+  '@img/sharp-libvips-linux-x64',
+  '@img/colour',
+  'detect-libc',
+  'semver',
+] as const;
+/** Where sharp's compiled addon for Linux x64 sits (its file name carries the version). */
+export const SHARP_BINARY_DIRECTORY = '@img/sharp-linux-x64/lib';
+
+function copySharp(inputDir: string, outputDir: string): string[] {
+  return [
+    `ls "${inputDir}/node_modules/${SHARP_BINARY_DIRECTORY}"/*.node >/dev/null 2>&1 || { echo "sharp's linux-x64 binaries are missing: run npm install --os=linux --cpu=x64 sharp" >&2; exit 1; }`,
+    `mkdir -p "${outputDir}/node_modules/@img"`,
+    ...SHARP_PACKAGES.map(
+      (name) => `cp -R "${inputDir}/node_modules/${name}" "${outputDir}/node_modules/${name}"`,
+    ),
+  ];
 }
 
 /**
@@ -52,7 +82,7 @@ export class ServiceFunction extends Construct {
       handler: 'handler',
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
+      architecture: props.architecture ?? Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
       role: this.role,
@@ -68,6 +98,16 @@ export class ServiceFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: REQUIRE_SHIM,
         logLevel: LogLevel.WARNING,
+        ...(props.withSharp
+          ? {
+              externalModules: ['sharp'],
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: copySharp,
+              },
+            }
+          : {}),
       },
     });
   }

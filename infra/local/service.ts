@@ -43,9 +43,10 @@ export function localPipelineEnvironment(
   deadLetterFile: string,
   allowPrivateImageHosts = true,
   settledEventsFile = join(dirname(deadLetterFile), 'events.jsonl'),
+  cdnBaseUrl = s3.publicBaseUrl,
 ): Record<string, string> {
   return {
-    CDN_BASE_URL: s3.publicBaseUrl,
+    CDN_BASE_URL: cdnBaseUrl,
     SETTLED_EVENTS_FILE: settledEventsFile,
     BUCKET_NAME: s3.bucket,
     S3_ENDPOINT: s3.endpoint,

@@ -2,8 +2,11 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toChangeRecord } from '../../lib/adapters/dynamodb/stream-records';
 import { flag } from '../../lib/config';
+import { parseVariantWidths } from '../../lib/domain/variant-ladder';
 import { createLogger, parseLogLevel } from '../../lib/logger';
 import { apiReferenceFiles } from './api-reference';
+import { localSiteFiles } from './catalogue-page';
+import { startCdnProxy } from './cdn-proxy';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { announcementLine, settlementLines } from './pipeline-report';
 import { reportPrerequisites } from './prerequisites';
@@ -87,6 +90,14 @@ async function main(): Promise<void> {
     });
     stops.push(() => s3.stop());
 
+    // The CDN: the deployed CloudFront Function's code in front of the S3 server.
+    const cdn = await startCdnProxy({
+      originBaseUrl: s3.publicBaseUrl,
+      widths: parseVariantWidths(process.env.VARIANT_WIDTHS),
+      port: process.env.CDN_PORT ? Number(process.env.CDN_PORT) : 0,
+    });
+    stops.push(() => cdn.stop());
+
     await prepareTable(dynamo.endpoint, tableName);
     const apiKey = await registerApiKey(
       dynamo.endpoint,
@@ -95,15 +106,19 @@ async function main(): Promise<void> {
       process.env.API_TOKEN || undefined,
     );
     const environment = {
-      ...localEnvironment(dynamo.endpoint, tableName, s3.publicBaseUrl),
-      ...localPipelineEnvironment(s3, deadLetterFile, allowPrivateImageHosts, eventsFile),
+      ...localEnvironment(dynamo.endpoint, tableName, cdn.baseUrl),
+      ...localPipelineEnvironment(s3, deadLetterFile, allowPrivateImageHosts, eventsFile, cdn.baseUrl),
       // The functions' JSON lines (as deployed) only when asked for; the terminal tells the story below.
       LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
     };
     const samples = sampleImages();
     const routes = {
       ...(await loadApiRoutes(environment)),
-      files: new Map([...samples.map((sample) => [sample.path, sample] as const), ...apiReferenceFiles()]),
+      files: new Map([
+        ...samples.map((sample) => [sample.path, sample] as const),
+        ...apiReferenceFiles(),
+        ...localSiteFiles(),
+      ]),
     };
     const { baseUrl, server } = await startApiServer(routes, port);
     stops.push(() => new Promise((done) => server.close(() => done())));
@@ -134,8 +149,9 @@ async function main(): Promise<void> {
     say(
       `DynamoDB Local: ${dynamo.endpoint} (table ${tableName}, ${dataDirectory ? `kept in ${dataDirectory}` : 'in memory'})`,
     );
+    say(`Catalogue page: ${baseUrl}/  (asks for the API key below once per tab)`);
     say(
-      `CDN origin (S3-compatible): ${s3.publicBaseUrl}/  dead letters: ${deadLetterFile}  events: ${eventsFile}`,
+      `CDN: ${cdn.baseUrl}/ (cdn_url?width=N works)  origin (S3-compatible): ${s3.publicBaseUrl}/  dead letters: ${deadLetterFile}  events: ${eventsFile}`,
     );
     say(`Sample product photos: ${samples.map((sample) => `${baseUrl}${sample.path}`).join(' ')}`);
     say(`API reference: ${baseUrl}/docs  (OpenAPI 3.1: ${baseUrl}/openapi.json)`);

@@ -1,6 +1,7 @@
 import { IMAGE_TYPES } from '../../lib/domain/image';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../lib/domain/pagination';
 import { MAX_ORDER, MAX_SKU_LENGTH, MAX_URL_LENGTH } from '../../lib/domain/validation';
+import { VARIANT_FORMATS } from '../../lib/domain/variant-ladder';
 import { CONTENT_TYPES } from '../../lib/pipeline/image-format';
 
 /**
@@ -46,6 +47,10 @@ const schemas = {
       'height',
       'bytes',
       'content_type',
+      'content_sha256',
+      'thumbhash',
+      'dominant_color',
+      'variants',
     ],
     additionalProperties: false,
     properties: {
@@ -61,7 +66,8 @@ const schemas = {
       cdn_url: {
         type: ['string', 'null'],
         format: 'uri',
-        description: 'Our copy on the CDN when `ready`, else null.',
+        description:
+          'The original on the CDN when `ready`, else null. `?width=N` serves the smallest rendition at least N pixels wide (else the largest), as AVIF, WebP or the fallback, whichever the `Accept` header allows first.',
       },
       error: {
         type: ['string', 'null'],
@@ -71,11 +77,43 @@ const schemas = {
       width: {
         type: ['integer', 'null'],
         minimum: 0,
-        description: 'Pixels, as stored (before EXIF orientation), when `ready`.',
+        description:
+          'Pixels as a viewer sees them (after EXIF orientation; one frame of an animation), when `ready`. Images copied before renditions existed show the size as stored.',
       },
       height: { type: ['integer', 'null'], minimum: 0 },
       bytes: { type: ['integer', 'null'], minimum: 0 },
       content_type: { type: ['string', 'null'], enum: [...Object.values(CONTENT_TYPES), null] },
+      content_sha256: {
+        type: ['string', 'null'],
+        pattern: '^[0-9a-f]{64}$',
+        description:
+          "SHA-256 of the original's bytes once downloaded; equal bytes are stored and rendered once.",
+      },
+      thumbhash: {
+        type: ['string', 'null'],
+        description: 'A ThumbHash (base64) to draw while the image loads, when `ready`.',
+      },
+      dominant_color: {
+        type: ['string', 'null'],
+        pattern: '^#[0-9a-f]{6}$',
+        description: '`#rrggbb`, when `ready`.',
+      },
+      variants: {
+        type: 'array',
+        description: 'The renditions, largest first (empty until `ready`): for `srcset` and `<picture>`.',
+        items: ref('Variant'),
+      },
+    },
+  },
+  Variant: {
+    type: 'object',
+    required: ['width', 'height', 'format', 'url'],
+    additionalProperties: false,
+    properties: {
+      width: { type: 'integer', minimum: 1 },
+      height: { type: 'integer', minimum: 1 },
+      format: { type: 'string', enum: [...VARIANT_FORMATS] },
+      url: { type: 'string', format: 'uri' },
     },
   },
   Product: {

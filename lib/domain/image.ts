@@ -1,6 +1,8 @@
 export const IMAGE_TYPES = ['default', 'swatch'] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
 
+import { contentKeys, type Variant, type VariantFormat } from './variant-ladder';
+
 export type ImageStatus = 'pending' | 'ready' | 'failed';
 
 /** One image as the client asked for it, after validation and defaults. */
@@ -22,6 +24,13 @@ export interface ImageCopy {
   height?: number;
   bytes?: number;
   content_type?: string;
+  /** SHA-256 of the original's bytes; the key of its stored objects. */
+  content_sha256?: string;
+  /** ThumbHash (base64) and dominant colour (`#rrggbb`) of the image, for placeholders. */
+  thumbhash?: string;
+  dominant_color?: string;
+  /** The renditions, largest first; their URLs are built at read time. */
+  variants?: Variant[];
   /** Transient copy failures so far; internal, never shown in answers. */
   attempts?: number;
 }
@@ -58,6 +67,17 @@ export interface ImageView {
   height: number | null;
   bytes: number | null;
   content_type: string | null;
+  content_sha256: string | null;
+  thumbhash: string | null;
+  dominant_color: string | null;
+  variants: VariantView[];
+}
+
+export interface VariantView {
+  width: number;
+  height: number;
+  format: VariantFormat;
+  url: string;
 }
 
 export interface ProductView {
@@ -103,6 +123,19 @@ export function toImageView(image: StoredImage, options: ViewOptions): ImageView
     height: image.height ?? null,
     bytes: image.bytes ?? null,
     content_type: image.content_type ?? null,
+    content_sha256: image.content_sha256 ?? null,
+    thumbhash: image.thumbhash ?? null,
+    dominant_color: image.dominant_color ?? null,
+    variants:
+      image.status === 'ready' && image.content_sha256
+        ? (image.variants ?? []).map((variant) => ({
+            ...variant,
+            url: publicUrl(
+              options.cdnBaseUrl,
+              contentKeys.variant(image.content_sha256 as string, variant.width, variant.format),
+            ),
+          }))
+        : [],
   };
 }
 

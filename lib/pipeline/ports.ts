@@ -1,15 +1,69 @@
 import type { Readable } from 'node:stream';
 import type { ImageCopy, ImageSet } from '../domain/image';
+import type { RenditionKind, Variant } from '../domain/variant-ladder';
+import type { Rendition } from '../rendering/render-image';
 import type { OpenedImage } from './image-fetcher';
 import type { SettledDetail } from './settlement';
 
-/** The CDN origin: one object per image. */
+/** The CDN origin: originals and renditions keyed by content, and older copies keyed by image. */
 export interface ImageObjectStore {
-  /** Streams `body` to `key`; fails when the body fails (too large, not an image, timed out). */
-  put(key: string, body: Readable, contentType: string): Promise<void>;
+  /** Writes `body` to `key`; a stream fails the write when it fails (too large, not an image, timed out). */
+  put(key: string, body: Readable | Buffer, contentType: string): Promise<void>;
   /** Deleting a missing object succeeds. */
   delete(key: string): Promise<void>;
+  /** Deletes every object whose key starts with `prefix`. */
+  deletePrefix(prefix: string): Promise<void>;
 }
+
+/** What rendering one content made: copied onto every image with those bytes. */
+export interface ContentFacts {
+  width: number;
+  height: number;
+  kind: RenditionKind;
+  variants: Variant[];
+  thumbhash: string;
+  dominant_color: string;
+  bytes: number;
+  content_type: string;
+}
+
+/** One content (distinct original bytes) as the table records it. */
+export interface ContentRecord {
+  sha256: string;
+  /** Image ids that use it. */
+  references: number[];
+  facts: ContentFacts | null;
+  /** Why rendering it failed for good; the same bytes always fail the same way. */
+  renderError: string | null;
+  /** Until when (epoch ms) one worker holds the right to render it. */
+  leaseUntil: number | null;
+  /** When (epoch ms) its last reference went: no reference may be added until its objects are gone. */
+  deletingSince: number | null;
+}
+
+/**
+ * Reference counts of contents, by the set of image ids using each. Adding or removing an id twice
+ * changes nothing, so retried records cannot skew a count.
+ */
+export interface ContentStore {
+  /** Adds the reference; null (adding nothing) while the content is being deleted. */
+  acquire(sha256: string, imageId: number): Promise<ContentRecord | null>;
+  find(sha256: string): Promise<ContentRecord | null>;
+  /** Takes the render lease if nobody rendered it and no live lease is held. */
+  claimRender(sha256: string, now: number, leaseMs: number): Promise<boolean>;
+  completeRender(sha256: string, facts: ContentFacts): Promise<void>;
+  failRender(sha256: string, reason: string): Promise<void>;
+  dropLease(sha256: string): Promise<void>;
+  /** Removes the reference; answers how many remain (0 also when the content is unknown). */
+  release(sha256: string, imageId: number): Promise<number>;
+  /** Marks an unreferenced content for deletion; false when a reference exists or it is gone. */
+  beginDeletion(sha256: string, now: number): Promise<boolean>;
+  /** Forgets a content marked for deletion, once its objects are gone. */
+  finishDeletion(sha256: string): Promise<void>;
+}
+
+/** Renders the ladder of one original (sharp in production; see lib/rendering). */
+export type ImageRenderer = (bytes: Buffer) => Promise<Rendition>;
 
 /** What the pipeline records on one image of a SKU item. */
 export type ImageProgress = ImageCopy;

@@ -1,29 +1,23 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ImageSet, StoredImage } from '../domain/image';
+import { contentKeys } from '../domain/variant-ladder';
 import { childLogger, type Logger } from '../logger';
-import type { PipelineMetrics } from '../metrics';
+import { RenderError } from '../rendering/render-image';
 import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
 import { mapWithConcurrency } from './concurrency';
+import { type DigestedBytes, readDigested } from './content-digest';
+import { type ContentDependencies, publishContent, releaseContent } from './content-publisher';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
 import { objectKey } from './object-key';
-import type {
-  DeadLetterSink,
-  ImageObjectStore,
-  ImageOpener,
-  ImageStatusStore,
-  SettledEventSink,
-} from './ports';
+import type { DeadLetterSink, ImageOpener, ImageProgress, ImageStatusStore, SettledEventSink } from './ports';
 import { announceIfSettled, type SettlementPorts } from './settlement';
 
-export interface PipelineDependencies {
+export interface PipelineDependencies extends ContentDependencies {
   statuses: ImageStatusStore;
-  objects: ImageObjectStore;
   open: ImageOpener;
   deadLetters: DeadLetterSink;
-  logger: Logger;
-  /** Powertools' metrics buffer (flushed by its middleware), and what the pipeline counts into it. */
+  /** Powertools' metrics buffer (flushed by its middleware); the pipeline counts into `pipelineMetrics`. */
   metrics: Metrics;
-  pipelineMetrics: PipelineMetrics;
   /** Where `ProductImagesSettled` events go, and the CDN base their `cdn_url`s are built on. */
   events: SettledEventSink;
   cdnBaseUrl: string;
@@ -44,6 +38,7 @@ type CopyOutcome = 'settled' | 'retry';
 
 function copyError(error: unknown): ImageCopyError {
   if (error instanceof ImageCopyError) return error;
+  if (error instanceof RenderError) return permanent(error.reason);
   const cause = (error as { cause?: unknown })?.cause;
   if (cause instanceof ImageCopyError) return cause;
   return transient('storage error');
@@ -55,44 +50,41 @@ async function copyImage(
   current: ImageSet,
   deps: PipelineDependencies,
 ): Promise<CopyOutcome> {
-  const key = objectKey(record.sku, image.id);
   const log = childLogger(deps.logger, {
     sku: record.sku,
     imageId: image.id,
     sequenceNumber: record.sequenceNumber,
   });
   const started = performance.now();
+  // The content this image holds a reference to, as recorded on it (see `noteContent`).
+  let sha256 = image.content_sha256;
   try {
     const opened = await deps.open(image.url);
+    let original: DigestedBytes;
     try {
-      await deps.objects.put(key, opened.body, opened.contentType);
+      original = await readDigested(opened.body);
     } catch (error) {
       opened.abort();
       throw error;
     }
-    const { bytes, dimensions } = opened.summary();
-    if (!dimensions) {
-      await deps.objects.delete(key);
-      throw permanent('image dimensions unreadable');
+    const fetchMs = performance.now() - started;
+    if (!opened.summary().dimensions) throw permanent('image dimensions unreadable');
+    if (sha256 !== original.sha256) {
+      // Recorded before the reference is taken, so a removal of this image always knows what to release.
+      const noted = await deps.statuses.record(
+        record.sku,
+        image.id,
+        { status: 'pending', attempts: image.attempts, content_sha256: original.sha256 },
+        current,
+      );
+      if (!noted) return 'settled';
+      const previous = sha256;
+      sha256 = original.sha256;
+      await publish(sha256, image, original, deps, log, fetchMs, record);
+      if (previous) await releaseContent(previous, image.id, deps);
+    } else {
+      await publish(sha256, image, original, deps, log, fetchMs, record);
     }
-    const ready = {
-      status: 'ready' as const,
-      object_key: key,
-      width: dimensions.width,
-      height: dimensions.height,
-      bytes,
-      content_type: opened.contentType,
-    };
-    const recorded = await deps.statuses.record(record.sku, image.id, ready, current);
-    if (recorded) {
-      const requestedAt = image.requested_at ? Date.parse(image.requested_at) : Number.NaN;
-      deps.pipelineMetrics.ready({
-        bytes,
-        fetchMs: performance.now() - started,
-        sinceRequestMs: Number.isNaN(requestedAt) ? null : Date.now() - requestedAt,
-      });
-    }
-    log.info('image copied', { bytes, contentType: opened.contentType });
     return 'settled';
   } catch (error) {
     const failure = copyError(error);
@@ -102,7 +94,7 @@ async function copyImage(
       const recorded = await deps.statuses.record(
         record.sku,
         image.id,
-        { status: 'failed', error: failure.reason, attempts },
+        { status: 'failed', error: failure.reason, attempts, content_sha256: sha256 },
         current,
       );
       if (recorded) deps.pipelineMetrics.failed(failure.reason);
@@ -121,16 +113,72 @@ async function copyImage(
       log.warn('image failed', { reason: failure.reason, attempts, permanent: failure.permanent });
       return 'settled';
     }
-    await deps.statuses.record(record.sku, image.id, { status: 'pending', attempts }, current);
+    await deps.statuses.record(
+      record.sku,
+      image.id,
+      { status: 'pending', attempts, content_sha256: sha256 },
+      current,
+    );
     log.warn('image copy will be retried', { reason: failure.reason, attempts });
     return 'retry';
   }
 }
 
+/** Stores and renders the content (or finds it done), then marks the image `ready` with its facts. */
+async function publish(
+  sha256: string,
+  image: StoredImage,
+  original: DigestedBytes,
+  deps: PipelineDependencies,
+  log: Logger,
+  fetchMs: number,
+  record: ImageSetChangeRecord,
+): Promise<void> {
+  const { facts, rendered } = await publishContent(sha256, image.id, original.bytes, deps);
+  const ready: ImageProgress = {
+    status: 'ready',
+    object_key: contentKeys.original(sha256, facts.width, facts.kind),
+    width: facts.width,
+    height: facts.height,
+    bytes: facts.bytes,
+    content_type: facts.content_type,
+    content_sha256: sha256,
+    thumbhash: facts.thumbhash,
+    dominant_color: facts.dominant_color,
+    variants: facts.variants,
+  };
+  const recorded = await deps.statuses.record(record.sku, image.id, ready);
+  if (!recorded) {
+    // A later POST removed the image while it was being published: its reference goes with it.
+    await releaseContent(sha256, image.id, deps);
+    return;
+  }
+  const requestedAt = image.requested_at ? Date.parse(image.requested_at) : Number.NaN;
+  deps.pipelineMetrics.ready({
+    bytes: facts.bytes,
+    fetchMs,
+    sinceRequestMs: Number.isNaN(requestedAt) ? null : Date.now() - requestedAt,
+  });
+  log.info('image ready', {
+    bytes: facts.bytes,
+    contentType: facts.content_type,
+    sha256,
+    rendered,
+    variants: facts.variants.length,
+  });
+}
+
 /** Does what one record asks; answers false when it must be retried. */
 async function processRecord(record: ImageSetChangeRecord, deps: PipelineDependencies): Promise<boolean> {
   const { copy, remove } = workFor(record);
-  await Promise.all(remove.map((image) => deps.objects.delete(objectKey(record.sku, image.id))));
+  await Promise.all(
+    remove.map((image) =>
+      image.content_sha256
+        ? releaseContent(image.content_sha256, image.id, deps)
+        : // Copies made before content addressing live under the image's own key.
+          deps.objects.delete(objectKey(record.sku, image.id)),
+    ),
+  );
   if (copy.length === 0) return true;
 
   // The newest state decides: an image a later POST removed, or one already settled, is left alone.

@@ -10,17 +10,23 @@ import { LOCAL_REGION, startDynamoDbLocal } from '../../infra/local/dynamodb-loc
 import { S3RVER_CREDENTIALS, startS3Local } from '../../infra/local/s3-local';
 import { prepareTable } from '../../infra/local/service';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
+import { DynamoContentStore } from '../../lib/adapters/dynamodb/content-store';
 import { DynamoImageSetRepository } from '../../lib/adapters/dynamodb/image-set-repository';
 import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status-store';
 import { S3ImageObjectStore } from '../../lib/adapters/s3/image-object-store';
 import type { ImageSet } from '../../lib/domain/image';
+import { DEFAULT_AVIF_EFFORT, DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { createLogger } from '../../lib/logger';
 import { createMetrics, PipelineMetrics } from '../../lib/metrics';
 import type { ImageSetChangeRecord } from '../../lib/pipeline/changes';
+import { createLimiter } from '../../lib/pipeline/concurrency';
+import { DEFAULT_CONTENT_TIMING } from '../../lib/pipeline/content-publisher';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
 import type { ImageObjectStore, ImageStatusStore } from '../../lib/pipeline/ports';
 import { type PipelineDependencies, processChanges } from '../../lib/pipeline/process-changes';
+import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
 import { png } from '../helpers/images';
+import { MemoryContentStore } from '../helpers/memory-content-store';
 
 const MiB = 1024 * 1024;
 
@@ -116,6 +122,7 @@ function memoryStores() {
       }
     },
     delete: async () => undefined,
+    deletePrefix: async () => undefined,
   };
   const load = (records: ImageSetChangeRecord[]) => {
     for (const record of records) {
@@ -160,6 +167,15 @@ export async function measureBatchConcurrency(): Promise<string[]> {
       events: { publish: async () => undefined },
       cdnBaseUrl: s3.publicBaseUrl,
       maxAttempts: 3,
+      contents: new DynamoContentStore(documents, 'bench-pipeline'),
+      render: (bytes) =>
+        renderImage(bytes, {
+          widths: DEFAULT_VARIANT_WIDTHS,
+          avifEffort: DEFAULT_AVIF_EFFORT,
+          maxPixels: DEFAULT_MAX_PIXELS,
+        }),
+      renderLimit: createLimiter(2),
+      contentTiming: DEFAULT_CONTENT_TIMING,
     };
 
     let nextId = 1;
@@ -206,7 +222,12 @@ export async function measureBatchConcurrency(): Promise<string[]> {
     // The same batches with storage in memory: what concurrency gains against origin latency alone,
     // without the local engines' CPU (which shares this machine's two cores) in the way.
     const inMemory = memoryStores();
-    const isolated = { ...base, statuses: inMemory.statuses, objects: inMemory.objects };
+    const isolated = {
+      ...base,
+      statuses: inMemory.statuses,
+      objects: inMemory.objects,
+      contents: new MemoryContentStore(),
+    };
     const timeIsolated = async (run: string, skuConcurrency: number) => {
       const records = await batch(run);
       inMemory.load(records);

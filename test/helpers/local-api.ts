@@ -4,6 +4,8 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { localSiteFiles } from '../../infra/local/catalogue-page';
+import { startCdnProxy } from '../../infra/local/cdn-proxy';
 import { type RunningS3Local, startS3Local } from '../../infra/local/s3-local';
 import {
   loadApiRoutes,
@@ -16,6 +18,7 @@ import {
 } from '../../infra/local/service';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import type { ImageView } from '../../lib/domain/image';
+import { DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { createLogger } from '../../lib/logger';
 import { OpenApiValidator } from './openapi-validator';
 
@@ -30,6 +33,8 @@ export interface TestApi {
   dynamodbEndpoint: string;
   /** With `withPipeline`: the S3-compatible CDN origin and the dead-letter file. */
   s3?: RunningS3Local;
+  /** With `withPipeline`: the local CDN (the CloudFront Function in front of the S3 server). */
+  cdnBaseUrl?: string;
   deadLetterFile?: string;
   /** With `withPipeline`: the JSON-lines file local mode writes `ProductImagesSettled` events to. */
   eventsFile?: string;
@@ -49,13 +54,26 @@ export async function startTestApi(options: { withPipeline?: boolean } = {}): Pr
   const stops: Array<() => Promise<void>> = [];
   let s3: RunningS3Local | undefined;
   let deadLetterFile: string | undefined;
+  let cdnBaseUrl: string | undefined;
   // Without the pipeline nothing is copied, so no answer shows a CDN URL on this reserved host.
   const environment = localEnvironment(dynamodbEndpoint, tableName, 'http://cdn.invalid');
   if (options.withPipeline) {
     s3 = await startS3Local({ bucket: 'cdn-origin' });
     stops.push(s3.stop);
+    const cdn = await startCdnProxy({ originBaseUrl: s3.publicBaseUrl, widths: DEFAULT_VARIANT_WIDTHS });
+    stops.unshift(cdn.stop);
+    cdnBaseUrl = cdn.baseUrl;
     deadLetterFile = join(mkdtempSync(join(tmpdir(), 'product-images-dlq-')), 'dead-letters.jsonl');
-    Object.assign(environment, localPipelineEnvironment(s3, deadLetterFile));
+    Object.assign(
+      environment,
+      localPipelineEnvironment(
+        s3,
+        deadLetterFile,
+        true,
+        join(dirname(deadLetterFile), 'events.jsonl'),
+        cdnBaseUrl,
+      ),
+    );
     const poller = await startLocalPipeline(environment, {
       dynamodbEndpoint,
       tableName,
@@ -64,7 +82,7 @@ export async function startTestApi(options: { withPipeline?: boolean } = {}): Pr
     });
     stops.unshift(poller.stop);
   }
-  const routes = await loadApiRoutes(environment);
+  const routes = { ...(await loadApiRoutes(environment)), files: localSiteFiles() };
   const { baseUrl, server } = await startApiServer(routes, 0);
   return {
     baseUrl,
@@ -73,6 +91,7 @@ export async function startTestApi(options: { withPipeline?: boolean } = {}): Pr
     tableName,
     dynamodbEndpoint,
     s3,
+    cdnBaseUrl,
     deadLetterFile,
     eventsFile: deadLetterFile && join(dirname(deadLetterFile), 'events.jsonl'),
     close: async () => {

@@ -4,7 +4,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttri
 import type { StoredImage } from '../../lib/domain/image';
 import { permanent, transient } from '../../lib/pipeline/fetch-errors';
 import type { OpenedImage } from '../../lib/pipeline/image-fetcher';
-import { CONTENT_TYPES, detectFormat, headerDimensions } from '../../lib/pipeline/image-format';
+import { CONTENT_TYPES, ImageSniffer } from '../../lib/pipeline/image-format';
 
 let sequence = 100;
 
@@ -55,14 +55,17 @@ export const streamEvent = (...records: DynamoDBRecord[]): DynamoDBStreamEvent =
 
 /** An opened image from bytes in memory, as the fetcher would hand it over. */
 export function openedFrom(bytes: Buffer): OpenedImage {
-  const format = detectFormat(bytes);
+  // The fetcher's own sniffer, so sizes are read as they are in production.
+  const sniffer = new ImageSniffer();
+  sniffer.push(bytes);
+  const format = sniffer.end();
   if (!format) throw permanent('not an image');
   const body = Readable.from([bytes]);
   return {
     format,
     contentType: CONTENT_TYPES[format],
     body,
-    summary: () => ({ bytes: bytes.length, dimensions: headerDimensions(format, bytes) }),
+    summary: () => ({ bytes: bytes.length, dimensions: sniffer.dimensions }),
     abort: () => body.destroy(),
   };
 }

@@ -1,7 +1,9 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { variantRouterCode } from '../../infra/cdn/variant-router';
 import { STAGES } from '../../infra/stages';
 import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
+import { DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { METRIC, METRIC_NAMESPACE } from '../../lib/metrics';
 import { synthesize } from '../helpers/synth';
 
@@ -27,7 +29,7 @@ const actionsOf = (statements: Statement[]) =>
   statements.flatMap((statement) => [statement.Action].flat()).sort();
 
 describe('functions', () => {
-  it('run the latest Node.js on arm64, with log groups of their own and source maps only when debugging', () => {
+  it('run the latest Node.js (arm64 for the API, x86_64 for the renderer), with log groups of their own and source maps only when debugging', () => {
     const functions = prod.findResources('AWS::Lambda::Function');
     const ours = Object.values(functions).filter((fn) =>
       String((fn as { Properties: { Description?: string } }).Properties.Description).startsWith(
@@ -36,10 +38,13 @@ describe('functions', () => {
     );
     expect(ours).toHaveLength(4);
     for (const fn of ours) {
+      const renderer = String(
+        (fn as { Properties: { Description?: string } }).Properties.Description,
+      ).includes('image pipeline');
       expect(fn).toMatchObject({
         Properties: {
           Runtime: 'nodejs24.x',
-          Architectures: ['arm64'],
+          Architectures: [renderer ? 'x86_64' : 'arm64'],
           Handler: 'index.handler',
           Environment: { Variables: { LOG_LEVEL: 'info', TABLE_NAME: expect.anything() } },
           LoggingConfig: { LogGroup: expect.anything() },
@@ -98,6 +103,7 @@ describe('functions', () => {
         'logs:PutLogEvents',
         's3:AbortMultipartUpload',
         's3:DeleteObject',
+        's3:ListBucket',
         's3:PutObject',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
@@ -114,12 +120,18 @@ describe('functions', () => {
         expect(statement.Effect).toBe('Allow');
         const resources = JSON.stringify(statement.Resource);
         if (resources === '"*"') expect(statement.Action).toBe('dynamodb:ListStreams');
-        if (resources.includes('/products/*'))
+        if (resources.includes('/products/*')) {
+          expect(resources).toContain('/o/*');
+          expect(resources).toContain('/v/*');
           expect([statement.Action].flat()).toEqual([
             's3:PutObject',
             's3:DeleteObject',
             's3:AbortMultipartUpload',
           ]);
+        }
+        if ([statement.Action].flat().includes('s3:ListBucket')) {
+          expect((statement as { Condition?: unknown }).Condition).toEqual({ StringLike: { 's3:prefix': ['o/*', 'v/*'] } });
+        }
       }
     }
   });
@@ -250,12 +262,55 @@ describe('CDN origin', () => {
           ContentTypeOptions: { Override: true },
         },
         CustomHeadersConfig: {
-          Items: [{ Header: 'Cross-Origin-Resource-Policy', Value: 'cross-origin', Override: true }],
+          Items: [
+            { Header: 'Cross-Origin-Resource-Policy', Value: 'cross-origin', Override: true },
+            { Header: 'Vary', Value: 'Accept', Override: true },
+            { Header: 'Cache-Control', Value: 'public, max-age=31536000, immutable', Override: true },
+          ],
         },
       },
     });
     prod.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: { DefaultCacheBehavior: { ResponseHeadersPolicyId: Match.anyValue() } },
+    });
+  });
+
+  it('routes cdn_url?width=N through the CloudFront Function, with a cache key of the rendition alone', () => {
+    prod.hasResourceProperties('AWS::CloudFront::Function', {
+      AutoPublish: true,
+      FunctionConfig: { Runtime: 'cloudfront-js-2.0' },
+      FunctionCode: variantRouterCode(DEFAULT_VARIANT_WIDTHS),
+    });
+    prod.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: {
+        DefaultCacheBehavior: {
+          FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: Match.anyValue() }],
+        },
+      },
+    });
+    // Neither the query string nor any header (Accept included) is in the cache key: the function has
+    // already folded both into the URI.
+    prod.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: {
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          HeadersConfig: { HeaderBehavior: 'none' },
+          QueryStringsConfig: { QueryStringBehavior: 'none' },
+          CookiesConfig: { CookieBehavior: 'none' },
+        },
+      },
+    });
+  });
+
+  it('gives the renderer the ladder, memory for its benchmark, and a timeout for a full batch', () => {
+    const renderer = Object.values(prod.findResources('AWS::Lambda::Function')).find((fn) =>
+      String((fn as { Properties: { Description?: string } }).Properties.Description).includes(
+        'image pipeline',
+      ),
+    ) as { Properties: Record<string, unknown> };
+    expect(renderer.Properties).toMatchObject({
+      MemorySize: 2048,
+      Timeout: 300,
+      Environment: { Variables: { VARIANT_WIDTHS: '352,832,1200,1920', RENDER_CONCURRENCY: '2' } },
     });
   });
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -122,6 +122,39 @@ describe('the synthesized bundles', () => {
       });
       const lines = stdout.trim().split('\n');
       check?.expect(JSON.parse(lines[lines.length - 1] ?? '{}'));
+    }
+  });
+});
+
+describe('sharp in the assets', () => {
+  const assetOf = (description: string) => {
+    const fn = Object.values(template.Resources).find(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::Function' &&
+        String(resource.Properties.Description).includes(description),
+    );
+    const hash = String((fn?.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+    return join(outdir, `asset.${hash}`);
+  };
+
+  it("ships sharp and its prebuilt linux-x64 libvips beside the renderer's bundle", () => {
+    const asset = assetOf('image pipeline');
+    const addons = readdirSync(join(asset, 'node_modules/@img/sharp-linux-x64/lib'));
+    expect(addons.some((file) => /^sharp-linux-x64.*\.node$/.test(file))).toBe(true);
+    const libvips = readdirSync(join(asset, 'node_modules/@img/sharp-libvips-linux-x64/lib'));
+    expect(libvips.some((file) => file.startsWith('libvips-cpp.so'))).toBe(true);
+    for (const name of ['sharp', '@img/colour', 'detect-libc', 'semver']) {
+      expect(existsSync(join(asset, 'node_modules', name, 'package.json')), name).toBe(true);
+    }
+    expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toMatch(/from\s*"sharp"/);
+  });
+
+  it('keeps sharp out of the API bundles', () => {
+    for (const description of [': GET', ': POST', 'authorizer']) {
+      const asset = assetOf(description);
+      expect(readdirSync(asset).sort(), description).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(join(asset, 'index.mjs'), 'utf8');
+      expect(code, description).not.toMatch(/"sharp"|libvips|sharp-linux/);
     }
   });
 });

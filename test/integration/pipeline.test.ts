@@ -27,6 +27,12 @@ async function objectKeys(prefix: string): Promise<string[]> {
   return (listing.Contents ?? []).map((object) => object.Key ?? '');
 }
 
+/** Every stored object of one content: its original and its renditions. */
+async function contentObjects(sha256: string | null | undefined): Promise<string[]> {
+  if (!sha256) throw new Error('the image has no content hash');
+  return [...(await objectKeys(`o/${sha256}/`)), ...(await objectKeys(`v/${sha256}/`))].sort();
+}
+
 describe('the image pipeline end to end', () => {
   it('copies PNG, GIF, JPEG and WebP to the CDN origin with exact bytes, type and size', async () => {
     const samples = [
@@ -124,7 +130,7 @@ describe('the image pipeline end to end', () => {
     );
   });
 
-  it('deletes the copy of an image a later POST removes, and every copy of a deleted SKU', async () => {
+  it('deletes the objects of content a later POST removes, and of every image of a deleted SKU', async () => {
     origin.route('/keep.png', serve(png(3, 3), 'image/png'));
     origin.route('/drop.png', serve(png(4, 4), 'image/png'));
     await t.http.post({
@@ -133,17 +139,18 @@ describe('the image pipeline end to end', () => {
     });
     const first = await t.http.waitForImages('pruned', settled);
     const [kept, dropped] = first.images;
-    expect(await objectKeys('products/pruned/')).toHaveLength(2);
+    const keptObjects = await contentObjects(kept?.content_sha256);
+    expect(keptObjects).toHaveLength(4);
+    expect(await contentObjects(dropped?.content_sha256)).toHaveLength(4);
 
     const after = await t.http.post({ product_sku: 'pruned', images: [{ url: `${origin.url}/keep.png` }] });
     expect(after.json.images[0]).toMatchObject({ id: kept?.id, status: 'ready', cdn_url: kept?.cdn_url });
-    await expect
-      .poll(() => objectKeys('products/pruned/'), { timeout: 10_000 })
-      .toEqual([`products/pruned/${kept?.id}`]);
+    await expect.poll(() => contentObjects(dropped?.content_sha256), { timeout: 10_000 }).toEqual([]);
+    expect(await contentObjects(kept?.content_sha256)).toEqual(keptObjects);
     expect((await fetch(dropped?.cdn_url ?? '')).status).toBe(404);
 
     await t.http.post({ product_sku: 'pruned', images: [] });
-    await expect.poll(() => objectKeys('products/pruned/'), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => contentObjects(kept?.content_sha256), { timeout: 10_000 }).toEqual([]);
   });
 
   it('never changes the ETag while recording progress', async () => {

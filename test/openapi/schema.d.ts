@@ -78,17 +78,33 @@ export interface components {
             status: components["schemas"]["ImageStatus"];
             /**
              * Format: uri
-             * @description Our copy on the CDN when `ready`, else null.
+             * @description The original on the CDN when `ready`, else null. `?width=N` serves the smallest rendition at least N pixels wide (else the largest), as AVIF, WebP or the fallback, whichever the `Accept` header allows first.
              */
             cdn_url: string | null;
             /** @description A short reason when `failed` (`HTTP 404 from origin`, `not an image`, `image larger than 20 MiB`, `address not allowed`, …), else null. */
             error: string | null;
-            /** @description Pixels, as stored (before EXIF orientation), when `ready`. */
+            /** @description Pixels as a viewer sees them (after EXIF orientation; one frame of an animation), when `ready`. Images copied before renditions existed show the size as stored. */
             width: number | null;
             height: number | null;
             bytes: number | null;
             /** @enum {string|null} */
             content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "image/avif" | null;
+            /** @description SHA-256 of the original's bytes once downloaded; equal bytes are stored and rendered once. */
+            content_sha256: string | null;
+            /** @description A ThumbHash (base64) to draw while the image loads, when `ready`. */
+            thumbhash: string | null;
+            /** @description `#rrggbb`, when `ready`. */
+            dominant_color: string | null;
+            /** @description The renditions, largest first (empty until `ready`): for `srcset` and `<picture>`. */
+            variants: components["schemas"]["Variant"][];
+        };
+        Variant: {
+            width: number;
+            height: number;
+            /** @enum {string} */
+            format: "avif" | "webp" | "jpeg" | "png";
+            /** Format: uri */
+            url: string;
         };
         Product: {
             product_sku: string;

@@ -10,7 +10,7 @@ import { keys } from '../../lib/adapters/dynamodb/table-schema';
 import { loadPipelineConfig } from '../../lib/config';
 import { DIMENSION, errorKindOf, METRIC, METRIC_NAMESPACE } from '../../lib/metrics';
 import type { ImageOpener } from '../../lib/pipeline/ports';
-import { createPipelineDependencies } from '../../lib/service';
+import { createPipelineDependencies } from '../../lib/pipeline-service';
 import { authorized, dynamoErrors, mockDynamo, storedItem, testDependencies } from '../helpers/dynamo-mock';
 import { apiEvent, lambdaContext } from '../helpers/events';
 import { png } from '../helpers/images';

@@ -1,6 +1,13 @@
-import { DeleteObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import {
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProcessStreamHandler } from '../../functions/process-stream';
@@ -9,7 +16,7 @@ import { loadPipelineConfig } from '../../lib/config';
 import type { StoredImage } from '../../lib/domain/image';
 import { transient } from '../../lib/pipeline/fetch-errors';
 import type { ImageOpener } from '../../lib/pipeline/ports';
-import { createPipelineDependencies } from '../../lib/service';
+import { createPipelineDependencies } from '../../lib/pipeline-service';
 import { dynamoErrors, mockDynamo } from '../helpers/dynamo-mock';
 import { lambdaContext } from '../helpers/events';
 import { png } from '../helpers/images';
@@ -43,6 +50,22 @@ afterEach(() => {
 });
 
 const bytes = png(8, 6);
+const sha = createHash('sha256').update(bytes).digest('hex');
+
+/** The inputs of the status writes to one SKU's item, in order. */
+function skuUpdates(sku: string) {
+  return ddb
+    .commandCalls(UpdateCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => (input.Key as { pk: string }).pk === keys.sku(sku).pk);
+}
+
+function contentUpdates() {
+  return ddb
+    .commandCalls(UpdateCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => (input.Key as { pk: string }).pk.startsWith('CONTENT#'));
+}
 const openPng: ImageOpener = async () => openedFrom(bytes);
 
 function handlerWith(open: ImageOpener) {
@@ -68,48 +91,67 @@ const s3Error = () =>
   });
 
 describe('the stream handler with mocked AWS clients', () => {
-  it('copies a new image to S3 and records it ready, leaving the version alone', async () => {
+  it('stores the original and every rendition by content, then records the image ready', async () => {
     stored('A', [image(1), image(2, { order: 1 })]);
     const result = await handlerWith(openPng)(
       streamEvent(streamRecord('A', [image(1, { status: 'ready' })], [image(1), image(2)])),
       lambdaContext(),
     );
     expect(result.batchItemFailures).toEqual([]);
-    const [put] = s3.commandCalls(PutObjectCommand);
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
-    expect(put?.args[0].input).toMatchObject({
-      Bucket: 'cdn-origin',
-      Key: 'products/A/2',
-      ContentType: 'image/png',
-      CacheControl: 'public, max-age=31536000, immutable',
+    const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(puts.map((put) => put.Key).sort()).toEqual(
+      [`o/${sha}/8/jpeg`, `v/${sha}/8.avif`, `v/${sha}/8.jpeg`, `v/${sha}/8.webp`].sort(),
+    );
+    for (const put of puts) {
+      expect(put).toMatchObject({
+        Bucket: 'cdn-origin',
+        CacheControl: 'public, max-age=31536000, immutable',
+      });
+    }
+    expect(puts.find((put) => put.Key?.startsWith('o/'))?.ContentType).toBe('image/png');
+    const updates = skuUpdates('A');
+    expect(updates[0]?.ExpressionAttributeValues).toMatchObject({
+      ':status': 'pending',
+      ':content_sha256': sha,
     });
-    const [update] = ddb.commandCalls(UpdateCommand);
-    const input = update?.args[0].input;
-    expect(input?.ConditionExpression).toBe('#images[1].#id = :id');
-    expect(input?.ExpressionAttributeValues).toMatchObject({
+    const last = updates[updates.length - 1];
+    expect(last?.ConditionExpression).toBe('#images[1].#id = :id');
+    expect(last?.ExpressionAttributeValues).toMatchObject({
       ':id': 2,
       ':status': 'ready',
-      ':object_key': 'products/A/2',
+      ':object_key': `o/${sha}/8/jpeg`,
       ':width': 8,
       ':height': 6,
       ':bytes': bytes.length,
       ':content_type': 'image/png',
+      ':content_sha256': sha,
+      ':variants': [
+        { width: 8, height: 6, format: 'avif' },
+        { width: 8, height: 6, format: 'webp' },
+        { width: 8, height: 6, format: 'jpeg' },
+      ],
     });
-    expect(input?.UpdateExpression).toContain('#revision = #revision + :one');
-    expect(input?.UpdateExpression).not.toContain('version');
+    expect(last?.UpdateExpression).toContain('#revision = #revision + :one');
+    expect(last?.UpdateExpression).not.toContain('version');
+    const content = contentUpdates();
+    expect(content[0]?.UpdateExpression).toBe('ADD #refs :ref');
+    expect(content[0]?.ExpressionAttributeValues).toEqual({ ':ref': new Set([2]) });
   });
 
-  it('reports an S3 failure as a batch item failure and counts the attempt', async () => {
+  it('reports an S3 failure as a batch item failure, counts the attempt and keeps the content hash', async () => {
     stored('A', [image(2)]);
     s3.on(PutObjectCommand).rejects(s3Error());
     const record = streamRecord('A', [], [image(2)]);
     const result = await handlerWith(openPng)(streamEvent(record), lambdaContext());
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
-    const [update] = ddb.commandCalls(UpdateCommand);
-    expect(update?.args[0].input.ExpressionAttributeValues).toMatchObject({
+    const updates = skuUpdates('A');
+    expect(updates[updates.length - 1]?.ExpressionAttributeValues).toMatchObject({
       ':status': 'pending',
       ':attempts': 1,
+      ':content_sha256': sha,
     });
+    // The render lease is given back, so the retry (or another image) renders at once.
+    expect(contentUpdates().some((update) => update.UpdateExpression === 'REMOVE #lease')).toBe(true);
   });
 
   it('reports DynamoDB throttling as a batch item failure without copying', async () => {
@@ -181,9 +223,9 @@ describe('the stream handler with mocked AWS clients', () => {
       });
     ddb.on(UpdateCommand).rejectsOnce(dynamoErrors.conditionFailed()).resolves({});
     await handlerWith(openPng)(streamEvent(streamRecord('A', [], [image(2)])), lambdaContext());
-    const updates = ddb.commandCalls(UpdateCommand);
-    expect(updates).toHaveLength(2);
-    expect(updates[1]?.args[0].input.ConditionExpression).toBe('#images[1].#id = :id');
+    const updates = skuUpdates('A');
+    expect(updates[0]?.ConditionExpression).toBe('#images[0].#id = :id');
+    expect(updates[1]?.ConditionExpression).toBe('#images[1].#id = :id');
   });
 
   it('deletes the copies of removed images, and of every image when the SKU is removed', async () => {
@@ -224,6 +266,50 @@ describe('the stream handler with mocked AWS clients', () => {
     const other = streamRecord('B', [], [image(3)]);
     const result = await handlerWith(opener)(streamEvent(first, other, second), lambdaContext());
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: first.dynamodb?.SequenceNumber }]);
-    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual(['products/B/3']);
+    // Only B's image was stored; A's second record waits for its first.
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(4);
+    expect(skuUpdates('A').every((update) => update.ExpressionAttributeValues?.[':status'] !== 'ready')).toBe(
+      true,
+    );
+    expect(skuUpdates('B').some((update) => update.ExpressionAttributeValues?.[':status'] === 'ready')).toBe(
+      true,
+    );
+  });
+
+  it('releases the content of a removed image, and deletes its objects with the last reference', async () => {
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [{ Key: `o/${sha}/8/jpeg` }, { Key: `v/${sha}/8.avif` }],
+    });
+    ddb.on(DeleteCommand).resolves({});
+    await handlerWith(openPng)(
+      streamEvent(streamRecord('A', [image(1, { status: 'ready', content_sha256: sha })], [])),
+      lambdaContext(),
+    );
+    const content = contentUpdates();
+    expect(content[0]?.UpdateExpression).toBe('DELETE #refs :ref');
+    expect(content[1]?.ConditionExpression).toBe('attribute_exists(pk) AND attribute_not_exists(#refs)');
+    const listed = s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.Prefix);
+    expect(listed.sort()).toEqual([`o/${sha}/`, `v/${sha}/`]);
+    expect(s3.commandCalls(DeleteObjectCommand).length).toBeGreaterThan(0);
+    expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual(keys.content(sha));
+  });
+
+  it('keeps the objects while another image still references the content', async () => {
+    ddb.on(UpdateCommand).resolves({ Attributes: { refs: new Set([7]) } });
+    await handlerWith(openPng)(
+      streamEvent(streamRecord('A', [image(1, { status: 'ready', content_sha256: sha })], [])),
+      lambdaContext(),
+    );
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+  });
+
+  it('retries the record when DynamoDB throttles the reference update', async () => {
+    stored('A', [image(2)]);
+    ddb.on(UpdateCommand, { Key: keys.content(sha) }).rejects(dynamoErrors.throttled());
+    const record = streamRecord('A', [], [image(2)]);
+    const result = await handlerWith(openPng)(streamEvent(record), lambdaContext());
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 });

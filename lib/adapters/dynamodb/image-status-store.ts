@@ -15,6 +15,10 @@ const PROGRESS_FIELDS = [
   'height',
   'bytes',
   'content_type',
+  'content_sha256',
+  'thumbhash',
+  'dominant_color',
+  'variants',
   'attempts',
 ] as const;
 

@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
  * - `APIKEY#<sha256 of the key>`: one API key (`name`, `keyHash`, `lastFour`, `createdAt`), and the
  *   list-index keys `listPk = APIKEYS`, `listSk = <name>`.
  * - `COUNTER#image-id`: `value`, the highest image id leased so far.
+ * - `CONTENT#<sha256>`: one distinct original (`refs`, the number set of image ids using it; `facts`, what
+ *   rendering made; `renderError`; `leaseUntil`, the render lease; `deletingSince`, set once unreferenced).
  * - `COUNTER#products#<shard>`: `value`, the number of SKU items in that shard; `COUNTER#products` counts
  *   those still in the unsharded layout.
  */
@@ -75,6 +77,7 @@ export const keys = {
   sku: (sku: string) => ({ pk: `${SKU_PREFIX}${sku}` }),
   apiKey: (keyHash: string) => ({ pk: `${API_KEY_PREFIX}${keyHash}` }),
   imageIdCounter: { pk: 'COUNTER#image-id' },
+  content: (sha256: string) => ({ pk: `CONTENT#${sha256}` }),
   /** The product counter of a shard, or (`null`) of the unsharded layout. */
   productCounter: (shard: number | null) => ({
     pk: shard === null ? 'COUNTER#products' : `COUNTER#products#${String(shard).padStart(2, '0')}`,

@@ -4,13 +4,14 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { ImageObjectStore } from '../../pipeline/ports';
 
-/** Keys are never reused (one key per image id), so copies may be cached for a year. */
+/** A key's bytes never change (keys are content hashes, or image ids never reused): cached for a year. */
 export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
 /** S3's smallest part: the one buffer a copy holds, whatever the image's size. */
@@ -52,7 +53,7 @@ export class S3ImageObjectStore implements ImageObjectStore {
    * part at a time from the same buffer. Origins may answer without a length, so none is needed in
    * advance. A body that fails midway aborts the upload: no partial object is left.
    */
-  async put(key: string, body: Readable, contentType: string): Promise<void> {
+  async put(key: string, body: Readable | Buffer, contentType: string): Promise<void> {
     const object = {
       Bucket: this.bucket,
       Key: key,
@@ -60,6 +61,10 @@ export class S3ImageObjectStore implements ImageObjectStore {
       CacheControl: IMMUTABLE_CACHE_CONTROL,
       ContentDisposition: 'inline',
     };
+    if (Buffer.isBuffer(body)) {
+      await this.client.send(new PutObjectCommand({ ...object, Body: body }));
+      return;
+    }
     const reader = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     const carry: { rest: Buffer | null } = { rest: null };
     const buffer = Buffer.allocUnsafe(PART_SIZE);
@@ -106,5 +111,19 @@ export class S3ImageObjectStore implements ImageObjectStore {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /** A content has a dozen objects or so: one listing page, then one delete each. */
+  async deletePrefix(prefix: string): Promise<void> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }),
+      );
+      await Promise.all(
+        (page.Contents ?? []).map((object) => (object.Key ? this.delete(object.Key) : Promise.resolve())),
+      );
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
   }
 }

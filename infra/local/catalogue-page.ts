@@ -1,0 +1,166 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { LocalFile } from './http-server';
+
+/**
+ * Local mode's catalogue page at `/`: every product with its images as `<picture>` elements built from
+ * `variants` (AVIF, WebP, then the fallback, each with a `srcset` of the rungs), a ThumbHash drawn
+ * while each loads, and each image's status and error: the view a merchant wants after an import. It
+ * asks for the API key once and keeps it in the tab's session storage. Everything on it is built with
+ * DOM calls and `textContent`, never HTML strings, so a SKU or URL cannot inject markup.
+ */
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>product-images · local catalogue</title>
+<style>
+  body { font: 15px/1.4 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1rem; color: #222; }
+  header { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
+  h1 { font-size: 1.3rem; margin: 0; flex: 1; }
+  section { border-top: 1px solid #ddd; padding: .75rem 0; }
+  h2 { font-size: 1rem; margin: 0 0 .5rem; }
+  .images { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 320px), 1fr)); gap: .75rem; }
+  figure { margin: 0; }
+  img { display: block; width: 100%; height: auto; background-size: cover; border-radius: 4px; }
+  figcaption { font-size: .85rem; color: #555; margin-top: .25rem; overflow-wrap: anywhere; }
+  .failed { color: #a00; }
+  .placeholder { aspect-ratio: 1; background: #eee; border-radius: 4px; display: grid; place-items: center; color: #777; }
+</style>
+</head>
+<body>
+<header>
+  <h1>Products</h1>
+  <form id="key-form" hidden>
+    <label>API key <input id="key" type="password" autocomplete="off" required></label>
+    <button type="submit">Show products</button>
+  </form>
+  <button id="forget" type="button" hidden>Forget the key</button>
+</header>
+<p id="message" role="status"></p>
+<main id="products"></main>
+<p><button id="more" type="button" hidden>More products</button></p>
+<script type="module">
+import { thumbHashToDataURL } from '/assets/thumbhash.js';
+
+const RESOURCE = '/api/i1/downloadable_image/';
+const STORAGE = 'product-images.api-key';
+// One column on a phone, else a grid cell of about 320 px.
+const SIZES = '(max-width: 700px) calc(100vw - 2rem), 320px';
+const FALLBACKS = ['jpeg', 'png'];
+const $ = (id) => document.getElementById(id);
+let next = null;
+
+function element(tag, properties = {}, ...children) {
+  const node = Object.assign(document.createElement(tag), properties);
+  node.append(...children);
+  return node;
+}
+
+function srcset(variants) {
+  return variants.map((variant) => variant.url + ' ' + variant.width + 'w').join(', ');
+}
+
+function picture(image) {
+  const byFormat = (format) => image.variants.filter((variant) => variant.format === format);
+  const fallback = FALLBACKS.map(byFormat).find((variants) => variants.length > 0);
+  const img = element('img', {
+    alt: '',
+    width: image.width,
+    height: image.height,
+    sizes: SIZES,
+    decoding: 'async',
+    src: fallback ? fallback[0].url : image.cdn_url,
+  });
+  if (fallback) img.srcset = srcset(fallback);
+  if (image.thumbhash) {
+    const hash = Uint8Array.from(atob(image.thumbhash), (c) => c.charCodeAt(0));
+    img.style.backgroundImage = 'url(' + thumbHashToDataURL(hash) + ')';
+    img.addEventListener('load', () => { img.style.backgroundImage = ''; }, { once: true });
+  }
+  const sources = ['avif', 'webp']
+    .map((format) => [format, byFormat(format)])
+    .filter(([, variants]) => variants.length > 0)
+    .map(([format, variants]) => element('source', { type: 'image/' + format, srcset: srcset(variants), sizes: SIZES }));
+  return element('picture', {}, ...sources, img);
+}
+
+function figure(image) {
+  const caption = element('figcaption', {}, image.status + ' · ' + image.image_type + ' · ' + image.url);
+  if (image.status === 'ready') {
+    return element('figure', { className: 'image ready' }, picture(image), caption);
+  }
+  const note = image.status === 'failed' ? 'failed: ' + image.error : 'pending…';
+  const box = element('div', { className: 'placeholder' + (image.status === 'failed' ? ' failed' : '') }, note);
+  if (image.status === 'failed') caption.classList.add('failed');
+  return element('figure', { className: 'image ' + image.status }, box, caption);
+}
+
+function product(entry) {
+  return element(
+    'section',
+    { className: 'product' },
+    element('h2', {}, entry.product_sku + ' (' + entry.images.length + ' images)'),
+    element('div', { className: 'images' }, ...entry.images.map(figure)),
+  );
+}
+
+function askForKey(message) {
+  sessionStorage.removeItem(STORAGE);
+  $('message').textContent = message;
+  $('key-form').hidden = false;
+  $('forget').hidden = true;
+  $('more').hidden = true;
+  $('products').replaceChildren();
+}
+
+async function load(url, append) {
+  const key = sessionStorage.getItem(STORAGE);
+  if (!key) return askForKey('Enter an API key (npm start printed one).');
+  const answer = await fetch(url, { headers: { Authorization: 'Token ' + key } });
+  if (answer.status === 401) return askForKey('That key was refused. Enter another.');
+  const body = await answer.json();
+  if (!answer.ok) {
+    $('message').textContent = body.detail || 'The API answered ' + answer.status + '.';
+    return;
+  }
+  $('key-form').hidden = true;
+  $('forget').hidden = false;
+  $('message').textContent = body.count + ' products';
+  const sections = body.results.map(product);
+  if (append) $('products').append(...sections);
+  else $('products').replaceChildren(...sections);
+  next = body.next;
+  $('more').hidden = !next;
+}
+
+$('key-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(STORAGE, $('key').value.trim());
+  $('key').value = '';
+  load(RESOURCE, false);
+});
+$('forget').addEventListener('click', () => askForKey('Key forgotten.'));
+$('more').addEventListener('click', () => next && load(next, true));
+load(RESOURCE, false);
+</script>
+</body>
+</html>
+`;
+
+const require = createRequire(import.meta.url);
+
+/** The page and the ThumbHash module it imports (the package's own ES module, served as it is). */
+export function localSiteFiles(): Map<string, LocalFile> {
+  return new Map<string, LocalFile>([
+    ['/', { contentType: 'text/html; charset=utf-8', bytes: Buffer.from(PAGE, 'utf8') }],
+    [
+      '/assets/thumbhash.js',
+      {
+        contentType: 'text/javascript; charset=utf-8',
+        bytes: () => readFile(require.resolve('thumbhash')),
+      },
+    ],
+  ]);
+}

@@ -1,0 +1,201 @@
+import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ContentFacts, ContentRecord, ContentStore } from '../../pipeline/ports';
+import { readItem, withStorageErrors } from './client';
+import { keys } from './table-schema';
+
+interface ContentItem {
+  refs?: Set<number>;
+  facts?: ContentFacts;
+  renderError?: string;
+  leaseUntil?: number;
+  deletingSince?: number;
+}
+
+function toRecord(sha256: string, item: ContentItem): ContentRecord {
+  return {
+    sha256,
+    references: [...(item.refs ?? [])].map(Number),
+    facts: item.facts ?? null,
+    renderError: item.renderError ?? null,
+    leaseUntil: item.leaseUntil ?? null,
+    deletingSince: item.deletingSince ?? null,
+  };
+}
+
+function conditionFailed(error: unknown): boolean {
+  return (error as Error).name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * One `CONTENT#<sha256>` item per distinct original. References are a number set of image ids: DynamoDB
+ * applies `ADD` and `DELETE` on a set atomically, and removes the attribute when the set empties, so
+ * "unreferenced" is `attribute_not_exists(refs)`. A content marked `deletingSince` refuses new references
+ * until `finishDeletion` removes the item, which happens only after its objects are gone: an image can
+ * therefore never hold a reference to a content whose objects are being deleted.
+ */
+export class DynamoContentStore implements ContentStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async acquire(sha256: string, imageId: number): Promise<ContentRecord | null> {
+    try {
+      const { Attributes } = await withStorageErrors(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.content(sha256),
+            UpdateExpression: 'ADD #refs :ref',
+            ConditionExpression: 'attribute_not_exists(#deleting)',
+            ExpressionAttributeNames: { '#refs': 'refs', '#deleting': 'deletingSince' },
+            ExpressionAttributeValues: { ':ref': new Set([imageId]) },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return toRecord(sha256, (Attributes ?? {}) as ContentItem);
+    } catch (error) {
+      if (conditionFailed(error)) return null;
+      throw error;
+    }
+  }
+
+  async find(sha256: string): Promise<ContentRecord | null> {
+    const item = await readItem(this.client, this.tableName, keys.content(sha256));
+    return item ? toRecord(sha256, item as ContentItem) : null;
+  }
+
+  async claimRender(sha256: string, now: number, leaseMs: number): Promise<boolean> {
+    try {
+      await withStorageErrors(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.content(sha256),
+            UpdateExpression: 'SET #lease = :until',
+            ConditionExpression:
+              'attribute_exists(#refs) AND attribute_not_exists(#facts) AND attribute_not_exists(#error) ' +
+              'AND (attribute_not_exists(#lease) OR #lease < :now)',
+            ExpressionAttributeNames: {
+              '#lease': 'leaseUntil',
+              '#refs': 'refs',
+              '#facts': 'facts',
+              '#error': 'renderError',
+            },
+            ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async completeRender(sha256: string, facts: ContentFacts): Promise<void> {
+    await this.settle(sha256, 'SET #facts = :value REMOVE #lease', { '#facts': 'facts' }, facts);
+  }
+
+  async failRender(sha256: string, reason: string): Promise<void> {
+    await this.settle(sha256, 'SET #error = :value REMOVE #lease', { '#error': 'renderError' }, reason);
+  }
+
+  async dropLease(sha256: string): Promise<void> {
+    await withStorageErrors(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.content(sha256),
+          UpdateExpression: 'REMOVE #lease',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#lease': 'leaseUntil' },
+        }),
+      ),
+    ).catch((error) => {
+      if (!conditionFailed(error)) throw error;
+    });
+  }
+
+  async release(sha256: string, imageId: number): Promise<number> {
+    try {
+      const { Attributes } = await withStorageErrors(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.content(sha256),
+            UpdateExpression: 'DELETE #refs :ref',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#refs': 'refs' },
+            ExpressionAttributeValues: { ':ref': new Set([imageId]) },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return (Attributes as ContentItem | undefined)?.refs?.size ?? 0;
+    } catch (error) {
+      if (conditionFailed(error)) return 0;
+      throw error;
+    }
+  }
+
+  async beginDeletion(sha256: string, now: number): Promise<boolean> {
+    try {
+      await withStorageErrors(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.content(sha256),
+            UpdateExpression: 'SET #deleting = if_not_exists(#deleting, :now)',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#refs)',
+            ExpressionAttributeNames: { '#deleting': 'deletingSince', '#refs': 'refs' },
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async finishDeletion(sha256: string): Promise<void> {
+    try {
+      await withStorageErrors(() =>
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: keys.content(sha256),
+            ConditionExpression: 'attribute_exists(#deleting) AND attribute_not_exists(#refs)',
+            ExpressionAttributeNames: { '#deleting': 'deletingSince', '#refs': 'refs' },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!conditionFailed(error)) throw error;
+    }
+  }
+
+  /** A render's outcome lands only while the content is referenced (its renderer holds a reference). */
+  private async settle(
+    sha256: string,
+    expression: string,
+    names: Record<string, string>,
+    value: unknown,
+  ): Promise<void> {
+    await withStorageErrors(() =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.content(sha256),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(#refs)',
+          ExpressionAttributeNames: { ...names, '#refs': 'refs', '#lease': 'leaseUntil' },
+          ExpressionAttributeValues: { ':value': value },
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The responsive ladder: which widths and formats an image is rendered to at ingest, and where each
+ * rendition lives. The CDN's viewer-request function (`infra/cdn/viewer-request.js`) makes the same
+ * choice from the URL alone; a property test holds the two to each other.
+ */
+
+/** Shopify's `image_tag` srcset widths; a deployment may set others with `VARIANT_WIDTHS`. */
+export const DEFAULT_VARIANT_WIDTHS: readonly number[] = [352, 832, 1200, 1920];
+
+/** 3 is within 3 % of 4's bytes at a quarter of its time on a 6 MP photo (README: Variants). */
+export const DEFAULT_AVIF_EFFORT = 3;
+
+/**
+ * What the fallback rendition of an image is, and so which formats it has: `jpeg` for opaque stills,
+ * `png` for stills with transparency, `animated` for animations (WebP rungs only; the fallback for a
+ * browser without WebP is the original file).
+ */
+export const RENDITION_KINDS = ['jpeg', 'png', 'animated'] as const;
+export type RenditionKind = (typeof RENDITION_KINDS)[number];
+
+export const VARIANT_FORMATS = ['avif', 'webp', 'jpeg', 'png'] as const;
+export type VariantFormat = (typeof VARIANT_FORMATS)[number];
+
+export const VARIANT_CONTENT_TYPES: Record<VariantFormat, string> = {
+  avif: 'image/avif',
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+};
+
+/** One rendition as stored on the image and shown in answers (with its `url`). */
+export interface Variant {
+  width: number;
+  height: number;
+  format: VariantFormat;
+}
+
+/**
+ * The widths an original of `originalWidth` pixels is rendered to, largest first: the ladder's widths
+ * it covers (never upscaled), or, when it is narrower than every rung, one rung at its own width.
+ */
+export function ladderFor(originalWidth: number, widths: readonly number[]): number[] {
+  const covered = [...new Set(widths)].filter((width) => width <= originalWidth).sort((a, b) => b - a);
+  return covered.length > 0 ? covered : [originalWidth];
+}
+
+/** The formats every rung of a kind is rendered in, best first. */
+export function formatsFor(kind: RenditionKind): VariantFormat[] {
+  if (kind === 'animated') return ['webp'];
+  return ['avif', 'webp', kind];
+}
+
+/** The rung that serves a slot `requested` pixels wide: the smallest rung at least that wide, else the largest. */
+export function rungFor(ladder: readonly number[], requested: number): number {
+  const ascending = [...ladder].sort((a, b) => a - b);
+  return ascending.find((width) => width >= requested) ?? (ascending[ascending.length - 1] as number);
+}
+
+/** Parses `VARIANT_WIDTHS` (`"352,832,1200,1920"`): positive integers up to 8,192, at least one. */
+export function parseVariantWidths(text: string | undefined): number[] {
+  if (text === undefined || text.trim() === '') return [...DEFAULT_VARIANT_WIDTHS];
+  const widths = text.split(',').map((part) => Number(part.trim()));
+  if (widths.some((width) => !Number.isInteger(width) || width < 1 || width > 8192)) {
+    throw new Error(`VARIANT_WIDTHS must be a comma-separated list of widths from 1 to 8192, not "${text}"`);
+  }
+  return [...new Set(widths)].sort((a, b) => a - b);
+}
+
+/**
+ * Object keys. The original's key carries what the CDN function needs to pick a rung without a lookup:
+ * its width and its kind. Everything under a hash is derived from the bytes alone, so equal bytes from
+ * any URL or SKU land on the same keys.
+ */
+export const contentKeys = {
+  original: (sha256: string, width: number, kind: RenditionKind) => `o/${sha256}/${width}/${kind}`,
+  variant: (sha256: string, width: number, format: VariantFormat) => `v/${sha256}/${width}.${format}`,
+  /** Every object of one content, for its deletion. */
+  prefixes: (sha256: string) => [`o/${sha256}/`, `v/${sha256}/`],
+} as const;

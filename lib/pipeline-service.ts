@@ -1,0 +1,99 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from './adapters/dynamodb/client';
+import { DynamoContentStore } from './adapters/dynamodb/content-store';
+import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
+import { EventBridgeSettledSink } from './adapters/eventbridge/settled-events';
+import { FileDeadLetterSink } from './adapters/file/dead-letter-file';
+import { FileSettledSink } from './adapters/file/settled-events-file';
+import { S3ImageObjectStore } from './adapters/s3/image-object-store';
+import { SqsDeadLetterSink } from './adapters/sqs/dead-letter-queue';
+import type { PipelineConfig } from './config';
+import { createLogger } from './logger';
+import { createMetrics, METRIC_SERVICE, PipelineMetrics } from './metrics';
+import { createLimiter } from './pipeline/concurrency';
+import { DEFAULT_CONTENT_TIMING } from './pipeline/content-publisher';
+import { type FetchPolicy, openImage } from './pipeline/image-fetcher';
+import type { DeadLetterSink, SettledEventSink } from './pipeline/ports';
+import type { PipelineDependencies } from './pipeline/process-changes';
+import { DEFAULT_MAX_PIXELS, renderImage } from './rendering/render-image';
+
+/*
+ * Apart from `service.ts` (the API functions' wiring) because it brings in sharp, which only the
+ * pipeline's bundle may hold.
+ */
+
+/** The image pipeline's dependencies, built once per process from its configuration. */
+export function createPipelineDependencies(
+  config: PipelineConfig,
+  clients: {
+    dynamo?: DynamoDBDocumentClient;
+    s3?: S3Client;
+    sqs?: SQSClient;
+    eventBridge?: EventBridgeClient;
+  } = {},
+): PipelineDependencies {
+  const logger = createLogger({ level: config.logLevel });
+  const metrics = createMetrics(METRIC_SERVICE.pipeline);
+  const dynamo =
+    clients.dynamo ?? createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const s3 =
+    clients.s3 ??
+    new S3Client({
+      region: config.region,
+      ...(config.s3Endpoint
+        ? {
+            endpoint: config.s3Endpoint,
+            forcePathStyle: true,
+            credentials: config.s3Credentials,
+            // S3-compatible servers store aws-chunked checksum framing as part of a streamed body.
+            requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          }
+        : {}),
+    });
+  const policy: FetchPolicy = {
+    allowPrivate: config.allowPrivateImageHosts,
+    maxBytes: config.maxImageBytes,
+    maxRedirects: 3,
+    connectTimeoutMs: config.connectTimeoutMs,
+    totalTimeoutMs: config.totalTimeoutMs,
+  };
+  const deadLetters: DeadLetterSink = config.deadLetterQueueUrl
+    ? new SqsDeadLetterSink(
+        clients.sqs ?? new SQSClient({ region: config.region }),
+        config.deadLetterQueueUrl,
+      )
+    : new FileDeadLetterSink(config.deadLetterFile ?? '.local/dead-letters.jsonl', logger);
+  const events: SettledEventSink = config.eventBusName
+    ? new EventBridgeSettledSink(
+        clients.eventBridge ?? new EventBridgeClient({ region: config.region }),
+        config.eventBusName,
+        deadLetters,
+      )
+    : new FileSettledSink(config.settledEventsFile ?? '.local/events.jsonl');
+  return {
+    statuses: new DynamoImageStatusStore(dynamo, config.tableName),
+    events,
+    cdnBaseUrl: config.cdnBaseUrl,
+    objects: new S3ImageObjectStore(s3, config.bucketName),
+    contents: new DynamoContentStore(dynamo, config.tableName),
+    render: (bytes) =>
+      renderImage(bytes, {
+        widths: config.variantWidths,
+        avifEffort: config.avifEffort,
+        maxPixels: DEFAULT_MAX_PIXELS,
+      }),
+    renderLimit: createLimiter(config.renderConcurrency),
+    contentTiming: DEFAULT_CONTENT_TIMING,
+    open: (url) => openImage(url, policy),
+    deadLetters,
+    logger,
+    metrics,
+    pipelineMetrics: new PipelineMetrics(metrics),
+    maxAttempts: config.maxCopyAttempts,
+    skuConcurrency: config.skuConcurrency,
+    imageConcurrency: config.imageConcurrency,
+  };
+}

@@ -1,0 +1,160 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { contentKeys } from '../domain/variant-ladder';
+import type { Logger } from '../logger';
+import type { PipelineMetrics } from '../metrics';
+import { RenderError } from '../rendering/render-image';
+import { permanent, transient } from './fetch-errors';
+import type { ContentFacts, ContentRecord, ContentStore, ImageObjectStore, ImageRenderer } from './ports';
+
+export interface ContentTiming {
+  /** How long a render lease lasts: longer than any render, shorter than waiting for a dead worker. */
+  leaseMs: number;
+  /** How often a worker waiting on another's render or deletion looks again. */
+  pollMs: number;
+  /** How long one image waits on another worker before it is retried later instead. */
+  maxWaitMs: number;
+  /**
+   * A deletion older than this was left by a worker that stopped: its function's timeout is far
+   * shorter, so nobody else is deleting, and the waiting worker finishes it.
+   */
+  staleDeletionMs: number;
+}
+
+export const DEFAULT_CONTENT_TIMING: ContentTiming = {
+  leaseMs: 180_000,
+  pollMs: 250,
+  maxWaitMs: 120_000,
+  staleDeletionMs: 15 * 60_000,
+};
+
+export interface ContentDependencies {
+  contents: ContentStore;
+  objects: ImageObjectStore;
+  render: ImageRenderer;
+  /** Bounds how many renders run at once in this process (memory, not CPU, is the limit). */
+  renderLimit: <R>(work: () => Promise<R>) => Promise<R>;
+  contentTiming: ContentTiming;
+  pipelineMetrics: PipelineMetrics;
+  logger: Logger;
+}
+
+export interface PublishedContent {
+  facts: ContentFacts;
+  /** False when the bytes were already rendered: a dedupe hit. */
+  rendered: boolean;
+}
+
+async function deleteObjects(sha256: string, deps: ContentDependencies): Promise<void> {
+  await Promise.all(contentKeys.prefixes(sha256).map((prefix) => deps.objects.deletePrefix(prefix)));
+  await deps.contents.finishDeletion(sha256);
+  deps.pipelineMetrics.contentDeleted();
+}
+
+/** Adds the image's reference, waiting out a deletion in progress. */
+async function acquire(sha256: string, imageId: number, deps: ContentDependencies): Promise<ContentRecord> {
+  const deadline = Date.now() + deps.contentTiming.maxWaitMs;
+  for (;;) {
+    const acquired = await deps.contents.acquire(sha256, imageId);
+    if (acquired) return acquired;
+    const deleting = await deps.contents.find(sha256);
+    const since = deleting?.deletingSince ?? null;
+    if (since !== null && Date.now() - since > deps.contentTiming.staleDeletionMs) {
+      deps.logger.warn('finishing a deletion its worker left', { sha256 });
+      await deleteObjects(sha256, deps);
+      continue;
+    }
+    if (Date.now() > deadline) throw transient('content being deleted');
+    await sleep(deps.contentTiming.pollMs);
+  }
+}
+
+async function renderAndStore(
+  sha256: string,
+  original: Buffer,
+  deps: ContentDependencies,
+): Promise<ContentFacts> {
+  const started = performance.now();
+  let facts: ContentFacts;
+  try {
+    const rendition = await deps.renderLimit(() => deps.render(original));
+    await Promise.all([
+      deps.objects.put(
+        contentKeys.original(sha256, rendition.width, rendition.kind),
+        rendition.original.body,
+        rendition.original.contentType,
+      ),
+      ...rendition.variants.map((variant) =>
+        deps.objects.put(
+          contentKeys.variant(sha256, variant.width, variant.format),
+          variant.body,
+          variant.contentType,
+        ),
+      ),
+    ]);
+    facts = {
+      width: rendition.width,
+      height: rendition.height,
+      kind: rendition.kind,
+      variants: rendition.variants.map(({ width, height, format }) => ({ width, height, format })),
+      thumbhash: rendition.thumbhash,
+      dominant_color: rendition.dominantColor,
+      bytes: rendition.original.body.length,
+      content_type: rendition.original.contentType,
+    };
+  } catch (error) {
+    if (error instanceof RenderError) {
+      await deps.contents.failRender(sha256, error.reason);
+      throw permanent(error.reason);
+    }
+    await deps.contents.dropLease(sha256).catch(() => undefined);
+    throw error;
+  }
+  // Last: the facts say every object exists, and images become `ready` only from facts.
+  await deps.contents.completeRender(sha256, facts);
+  deps.pipelineMetrics.rendered(performance.now() - started);
+  return facts;
+}
+
+/**
+ * Makes sure the content of `sha256` is stored and rendered, with the image holding a reference to it.
+ * Of any number of workers with the same bytes, one renders (it holds the lease); the others wait for
+ * its facts, or take over a lease that ran out. Known content is not rendered again.
+ */
+export async function publishContent(
+  sha256: string,
+  imageId: number,
+  original: Buffer,
+  deps: ContentDependencies,
+): Promise<PublishedContent> {
+  let record: ContentRecord | null = await acquire(sha256, imageId, deps);
+  const deadline = Date.now() + deps.contentTiming.maxWaitMs;
+  for (;;) {
+    if (record?.facts) {
+      deps.pipelineMetrics.reused();
+      return { facts: record.facts, rendered: false };
+    }
+    if (record?.renderError) throw permanent(record.renderError);
+    if (await deps.contents.claimRender(sha256, Date.now(), deps.contentTiming.leaseMs)) {
+      return { facts: await renderAndStore(sha256, original, deps), rendered: true };
+    }
+    if (Date.now() > deadline) throw transient('content still rendering');
+    await sleep(deps.contentTiming.pollMs);
+    record = await deps.contents.find(sha256);
+  }
+}
+
+/**
+ * Drops the image's reference; the worker that drops the last one deletes the content's objects. The
+ * content stays marked `deleting` (refusing new references) until they are gone, so an image that
+ * starts using the same bytes meanwhile waits, then stores and renders them again.
+ */
+export async function releaseContent(
+  sha256: string,
+  imageId: number,
+  deps: ContentDependencies,
+): Promise<void> {
+  const remaining = await deps.contents.release(sha256, imageId);
+  if (remaining > 0) return;
+  if (!(await deps.contents.beginDeletion(sha256, Date.now()))) return;
+  await deleteObjects(sha256, deps);
+}

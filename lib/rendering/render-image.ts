@@ -1,0 +1,186 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import {
+  formatsFor,
+  ladderFor,
+  type RenditionKind,
+  VARIANT_CONTENT_TYPES,
+  type Variant,
+  type VariantFormat,
+} from '../domain/variant-ladder';
+import { placeholderOf } from './placeholder';
+import { stripMetadata } from './strip-metadata';
+
+export interface RenderOptions {
+  /** The ladder's widths (`VARIANT_WIDTHS`). */
+  widths: readonly number[];
+  /** AVIF encoder effort, 0 (fastest) to 9; see the README for the measurements behind the default. */
+  avifEffort: number;
+  /** Images with more pixels than this are refused before they are decoded. */
+  maxPixels: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+export interface RenderedVariant extends Variant {
+  contentType: string;
+  body: Buffer;
+}
+
+/** Everything made from one original: its displayed size, every rung in every format, its placeholder. */
+export interface Rendition {
+  /** The original as published: its bytes with camera and editor metadata removed (see strip-metadata.ts). */
+  original: { body: Buffer; contentType: string };
+  /** The size a viewer sees: after EXIF orientation, one frame of an animation. */
+  width: number;
+  height: number;
+  kind: RenditionKind;
+  /** Largest rung first, each rung's formats best first. */
+  variants: RenderedVariant[];
+  /** ThumbHash of a rendition at most 100 px on a side, base64. */
+  thumbhash: string;
+  /** `#rrggbb`. */
+  dominantColor: string;
+}
+
+/** A valid header over data that cannot be rendered: the image fails for good, with this reason. */
+export class RenderError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'RenderError';
+  }
+}
+
+const ANIMATABLE = new Set(['gif', 'webp']);
+/** EXIF orientations 5 to 8 turn the image a quarter: its width is the stored height. */
+const QUARTER_TURNS = new Set([5, 6, 7, 8]);
+
+function encode(pipeline: Sharp, format: VariantFormat, options: RenderOptions, animated: boolean): Sharp {
+  switch (format) {
+    case 'avif':
+      return pipeline.avif({ effort: options.avifEffort });
+    case 'webp':
+      return pipeline.webp(animated ? { effort: 4 } : {});
+    case 'jpeg':
+      return pipeline.jpeg({ mozjpeg: true, quality: 80 });
+    case 'png':
+      return pipeline.png({ compressionLevel: 9 });
+  }
+}
+
+const ORIGINAL_TYPES: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  heif: 'image/avif',
+};
+
+/**
+ * The original as the CDN serves it: the same bytes with their metadata segments removed where the
+ * format can be walked (JPEG, PNG, WebP), else, when it carries any metadata, re-encoded in its own
+ * format at full size with none. An original without metadata is served byte for byte.
+ */
+async function publishedOriginal(
+  bytes: Buffer,
+  metadata: Metadata,
+  options: RenderOptions,
+  input: { limitInputPixels: number; failOn: 'error' },
+  animated: boolean,
+): Promise<{ body: Buffer; contentType: string }> {
+  const format = metadata.format ?? '';
+  const contentType = ORIGINAL_TYPES[format] ?? 'application/octet-stream';
+  const stripped = stripMetadata(bytes, format, metadata.orientation ?? 1);
+  if (stripped) return { body: stripped.equals(bytes) ? bytes : stripped, contentType };
+  const carriesMetadata = Boolean(
+    metadata.exif || metadata.xmp || metadata.iptc || metadata.comments?.length,
+  );
+  if (!carriesMetadata && ORIGINAL_TYPES[format]) return { body: bytes, contentType };
+  const image = animated ? sharp(bytes, { ...input, animated: true }) : sharp(bytes, input).autoOrient();
+  const encoded =
+    format === 'gif'
+      ? image.gif()
+      : format === 'heif'
+        ? image.avif({ quality: 80, effort: options.avifEffort })
+        : format === 'png'
+          ? image.png()
+          : format === 'webp'
+            ? image.webp({ quality: 90 })
+            : image.jpeg({ quality: 92, mozjpeg: true });
+  const body = await encoded.toBuffer();
+  return { body, contentType: ORIGINAL_TYPES[format] ?? 'image/jpeg' };
+}
+
+/** A short reason from what libvips says, without its paths or internals. */
+function renderFailure(error: unknown): RenderError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/pixel limit/i.test(message)) return new RenderError('image over the pixel limit');
+  if (/premature end|truncated|read error|unexpected end/i.test(message)) {
+    return new RenderError('image data truncated');
+  }
+  if (/unsupported/i.test(message)) return new RenderError('image encoding not supported');
+  return new RenderError('image data corrupt');
+}
+
+/**
+ * Renders the whole ladder of one original. The header is read first and an image over `maxPixels` is
+ * refused before any pixel is decoded (a decompression bomb). Data libvips calls an error (truncated,
+ * corrupt) fails the image; what it only warns about (stray bytes between JPEG markers) is rendered, as
+ * browsers do. Every rung comes from one pipeline
+ * (sharp's `clone()`), largest first: oriented by EXIF, converted to sRGB, metadata stripped (sharp
+ * keeps none unless asked), never enlarged.
+ */
+export async function renderImage(bytes: Buffer, options: RenderOptions): Promise<Rendition> {
+  const input = { limitInputPixels: options.maxPixels, failOn: 'error' as const };
+  let metadata: Metadata;
+  try {
+    metadata = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw renderFailure(error);
+  }
+  const storedWidth = metadata.width ?? 0;
+  const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
+  if (storedWidth * frameHeight > options.maxPixels) {
+    throw new RenderError(`image over ${Math.round(options.maxPixels / 1_000_000)} megapixels`);
+  }
+  const animated = (metadata.pages ?? 1) > 1 && ANIMATABLE.has(metadata.format ?? '');
+  const turned = QUARTER_TURNS.has(metadata.orientation ?? 1);
+  const width = turned ? frameHeight : storedWidth;
+  const height = turned ? storedWidth : frameHeight;
+
+  try {
+    const still = sharp(bytes, input).autoOrient().toColourspace('srgb');
+    const placeholder = await placeholderOf(still.clone(), metadata.hasAlpha === true);
+    const kind: RenditionKind = animated ? 'animated' : placeholder.transparent ? 'png' : 'jpeg';
+    const base = animated ? sharp(bytes, { ...input, animated: true }).toColourspace('srgb') : still;
+    const variants: RenderedVariant[] = [];
+    for (const rung of ladderFor(width, options.widths)) {
+      const resized = base.clone().resize({ width: rung, withoutEnlargement: true });
+      const outputs = await Promise.all(
+        formatsFor(kind).map(async (format) => {
+          const { data, info } = await encode(resized.clone(), format, options, animated).toBuffer({
+            resolveWithObject: true,
+          });
+          return {
+            width: info.width,
+            height: info.pageHeight ?? info.height,
+            format,
+            contentType: VARIANT_CONTENT_TYPES[format],
+            body: data,
+          };
+        }),
+      );
+      variants.push(...outputs);
+    }
+    return {
+      original: await publishedOriginal(bytes, metadata, options, input, animated),
+      width,
+      height,
+      kind,
+      variants,
+      thumbhash: placeholder.thumbhash,
+      dominantColor: placeholder.dominantColor,
+    };
+  } catch (error) {
+    throw renderFailure(error);
+  }
+}

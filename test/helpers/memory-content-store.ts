@@ -1,0 +1,89 @@
+import type { ContentFacts, ContentRecord, ContentStore } from '../../lib/pipeline/ports';
+
+interface Entry {
+  refs: Set<number>;
+  facts?: ContentFacts;
+  renderError?: string;
+  leaseUntil?: number;
+  deletingSince?: number;
+}
+
+/** The content store's rules in memory, each call atomic as DynamoDB's conditional writes are. */
+export class MemoryContentStore implements ContentStore {
+  readonly entries = new Map<string, Entry>();
+
+  private record(sha256: string, entry: Entry): ContentRecord {
+    return {
+      sha256,
+      references: [...entry.refs],
+      facts: entry.facts ?? null,
+      renderError: entry.renderError ?? null,
+      leaseUntil: entry.leaseUntil ?? null,
+      deletingSince: entry.deletingSince ?? null,
+    };
+  }
+
+  async acquire(sha256: string, imageId: number): Promise<ContentRecord | null> {
+    const entry = this.entries.get(sha256) ?? { refs: new Set<number>() };
+    if (entry.deletingSince !== undefined) return null;
+    entry.refs.add(imageId);
+    this.entries.set(sha256, entry);
+    return this.record(sha256, entry);
+  }
+
+  async find(sha256: string): Promise<ContentRecord | null> {
+    const entry = this.entries.get(sha256);
+    return entry ? this.record(sha256, entry) : null;
+  }
+
+  async claimRender(sha256: string, now: number, leaseMs: number): Promise<boolean> {
+    const entry = this.entries.get(sha256);
+    if (!entry || entry.refs.size === 0 || entry.facts || entry.renderError) return false;
+    if (entry.leaseUntil !== undefined && entry.leaseUntil >= now) return false;
+    entry.leaseUntil = now + leaseMs;
+    return true;
+  }
+
+  async completeRender(sha256: string, facts: ContentFacts): Promise<void> {
+    const entry = this.referenced(sha256);
+    entry.facts = facts;
+    entry.leaseUntil = undefined;
+  }
+
+  async failRender(sha256: string, reason: string): Promise<void> {
+    const entry = this.referenced(sha256);
+    entry.renderError = reason;
+    entry.leaseUntil = undefined;
+  }
+
+  async dropLease(sha256: string): Promise<void> {
+    const entry = this.entries.get(sha256);
+    if (entry) entry.leaseUntil = undefined;
+  }
+
+  async release(sha256: string, imageId: number): Promise<number> {
+    const entry = this.entries.get(sha256);
+    if (!entry) return 0;
+    entry.refs.delete(imageId);
+    return entry.refs.size;
+  }
+
+  async beginDeletion(sha256: string, now: number): Promise<boolean> {
+    const entry = this.entries.get(sha256);
+    if (!entry || entry.refs.size > 0) return false;
+    entry.deletingSince ??= now;
+    return true;
+  }
+
+  async finishDeletion(sha256: string): Promise<void> {
+    const entry = this.entries.get(sha256);
+    if (entry && entry.deletingSince !== undefined && entry.refs.size === 0) this.entries.delete(sha256);
+  }
+
+  private referenced(sha256: string): Entry {
+    const entry = this.entries.get(sha256);
+    if (!entry || entry.refs.size === 0)
+      throw Object.assign(new Error('unreferenced'), { name: 'ConditionalCheckFailedException' });
+    return entry;
+  }
+}

@@ -1,0 +1,134 @@
+import type { Readable } from 'node:stream';
+import type { ImageSet, StoredImage } from '../../lib/domain/image';
+import { createLogger } from '../../lib/logger';
+import { createMetrics, PipelineMetrics } from '../../lib/metrics';
+import type { ImageSetChangeRecord } from '../../lib/pipeline/changes';
+import { createLimiter } from '../../lib/pipeline/concurrency';
+import { type ContentTiming, DEFAULT_CONTENT_TIMING } from '../../lib/pipeline/content-publisher';
+import type {
+  ImageObjectStore,
+  ImageOpener,
+  ImageRenderer,
+  ImageStatusStore,
+} from '../../lib/pipeline/ports';
+import type { PipelineDependencies } from '../../lib/pipeline/process-changes';
+import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
+import { MemoryContentStore } from './memory-content-store';
+
+/** Objects in memory, keyed as S3 would hold them. */
+export class MemoryObjectStore implements ImageObjectStore {
+  readonly objects = new Map<string, { body: Buffer; contentType: string }>();
+
+  async put(key: string, body: Readable | Buffer, contentType: string): Promise<void> {
+    if (Buffer.isBuffer(body)) {
+      this.objects.set(key, { body, contentType });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+    this.objects.set(key, { body: Buffer.concat(chunks), contentType });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) this.objects.delete(key);
+  }
+
+  keys(prefix = ''): string[] {
+    return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+  }
+}
+
+/** SKU items in memory with the status store's rules: progress lands only on an image still in the set. */
+export class MemoryStatusStore implements ImageStatusStore {
+  readonly sets = new Map<string, ImageSet>();
+
+  async find(sku: string): Promise<ImageSet | null> {
+    const set = this.sets.get(sku);
+    return set ? structuredClone(set) : null;
+  }
+
+  async record(sku: string, imageId: number, progress: Partial<StoredImage>): Promise<boolean> {
+    const image = this.sets.get(sku)?.images.find((candidate) => candidate.id === imageId);
+    if (!image) return false;
+    for (const key of Object.keys(progress) as (keyof StoredImage)[]) {
+      if (progress[key] === undefined) delete image[key];
+    }
+    Object.assign(
+      image,
+      Object.fromEntries(Object.entries(progress).filter(([, value]) => value !== undefined)),
+    );
+    return true;
+  }
+
+  async markAnnounced(): Promise<boolean> {
+    return false;
+  }
+
+  /** What a POST writes: the set, and the stream record it causes. */
+  write(sku: string, images: StoredImage[], sequence: number): ImageSetChangeRecord {
+    const before = this.sets.get(sku)?.images ?? [];
+    this.sets.set(sku, { sku, version: `v${sequence}`, revision: sequence, images: structuredClone(images) });
+    return {
+      sequenceNumber: String(sequence),
+      sku,
+      before: structuredClone(before),
+      after: structuredClone(images),
+    };
+  }
+}
+
+export interface MemoryPipeline {
+  deps: PipelineDependencies;
+  statuses: MemoryStatusStore;
+  objects: MemoryObjectStore;
+  contents: MemoryContentStore;
+  /** How many times the renderer ran. */
+  renders: () => number;
+}
+
+/** The pipeline over in-memory ports, with the real renderer (counted) unless another is given. */
+export function memoryPipeline(
+  open: ImageOpener,
+  options: { render?: ImageRenderer; timing?: Partial<ContentTiming>; maxAttempts?: number } = {},
+): MemoryPipeline {
+  const statuses = new MemoryStatusStore();
+  const objects = new MemoryObjectStore();
+  const contents = new MemoryContentStore();
+  const metrics = createMetrics('test');
+  let renders = 0;
+  const render: ImageRenderer =
+    options.render ??
+    ((bytes) =>
+      renderImage(bytes, { widths: [352, 832, 1200, 1920], avifEffort: 2, maxPixels: DEFAULT_MAX_PIXELS }));
+  return {
+    statuses,
+    objects,
+    contents,
+    renders: () => renders,
+    deps: {
+      statuses,
+      objects,
+      contents,
+      open,
+      render: (bytes) => {
+        renders++;
+        return render(bytes);
+      },
+      renderLimit: createLimiter(2),
+      contentTiming: { ...DEFAULT_CONTENT_TIMING, pollMs: 10, ...options.timing },
+      deadLetters: { send: async () => undefined },
+      logger: createLogger({ level: 'silent' }),
+      metrics,
+      pipelineMetrics: new PipelineMetrics(metrics),
+      events: { publish: async () => undefined },
+      cdnBaseUrl: 'https://cdn.example.test',
+      maxAttempts: options.maxAttempts ?? 3,
+      skuConcurrency: 32,
+      imageConcurrency: 4,
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageView } from '../../lib/domain/image';
+import { settled, useTestApi } from '../helpers/local-api';
+import { type Origin, serve, startOrigin } from '../helpers/origin';
+import { alphaPng, photoJpeg } from '../helpers/photos';
+
+/** Debian's `chromium` package (CI installs it); no browser is downloaded. */
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (path): path is string => Boolean(path && existsSync(path)),
+);
+// Outside CI a machine without Chromium skips this file, saying so; CI installs it, so there it runs.
+const skip = !CHROMIUM && !process.env.CI;
+
+const t = useTestApi({ withPipeline: true });
+let origin: Origin;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (skip) return;
+  if (!CHROMIUM) throw new Error('Chromium is missing: apt-get install chromium (or set CHROMIUM_PATH)');
+  origin = await startOrigin('127.0.0.1');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  origin?.close();
+});
+
+describe.skipIf(skip)('the local catalogue page in headless Chromium', () => {
+  it('shows each image as a <picture>, loads the AVIF rung its slot needs, and no request fails', async () => {
+    origin.route('/shirt.jpg', serve(await photoJpeg(1600, 1200), 'image/jpeg'));
+    origin.route('/badge.png', serve(await alphaPng(400, 200), 'image/png'));
+    await t.http.post({
+      product_sku: 'shirt <b>red</b>',
+      images: [
+        { url: `${origin.url}/shirt.jpg` },
+        { url: `${origin.url}/badge.png`, order: 1 },
+        { url: `${origin.url}/missing.jpg`, order: 2 },
+      ],
+    });
+    const { images } = await t.http.waitForImages('shirt <b>red</b>', settled, 60_000);
+    const [shirt] = images as ImageView[];
+
+    const context = await browser.newContext({ viewport: { width: 400, height: 900 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const failures: string[] = [];
+    const loaded: Array<{ url: string; type: string | null }> = [];
+    page.on('requestfailed', (request) => failures.push(`${request.url()} ${request.failure()?.errorText}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) failures.push(`${response.url()} answered ${response.status()}`);
+      loaded.push({ url: response.url(), type: response.headers()['content-type'] ?? null });
+    });
+
+    await page.goto(`${t.api.baseUrl}/`);
+    await page.locator('#key').fill(t.api.apiKey);
+    await page.locator('#key-form button').click();
+    // Page-side code as text: the test program is compiled without the DOM's types.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('figure.ready img')].length === 2 &&
+       [...document.querySelectorAll('figure.ready img')].every((img) => img.complete && img.naturalWidth > 0)`,
+      undefined,
+      { timeout: 30_000 },
+    );
+
+    // A 400 px wide viewport gives the first image a 368 px slot: the 832 px rung, as AVIF.
+    const current = await page.evaluate(`document.querySelector('figure.ready img').currentSrc`);
+    const avif = shirt?.variants.find((variant) => variant.format === 'avif' && variant.width === 832);
+    expect(current).toBe(avif?.url);
+    expect(loaded).toContainEqual({ url: avif?.url, type: 'image/avif' });
+    expect(await page.locator('picture source[type="image/avif"]').count()).toBe(2);
+    expect(await page.locator('figure.ready img').first().getAttribute('style')).not.toContain(
+      'background-image',
+    );
+
+    // The SKU is text, never markup; the failed image shows its status and error.
+    expect(await page.locator('h2').first().textContent()).toBe('shirt <b>red</b> (3 images)');
+    expect(await page.locator('b').count()).toBe(0);
+    expect(await page.locator('figure.failed').textContent()).toContain('failed: HTTP 404 from origin');
+    expect(failures).toEqual([]);
+
+    // The key is kept for the tab: a reload asks for nothing.
+    expect(await page.evaluate(`sessionStorage.getItem('product-images.api-key')`)).toBe(t.api.apiKey);
+    await page.reload();
+    await page.locator('figure.ready').first().waitFor();
+    expect(await page.locator('#key-form').isHidden()).toBe(true);
+    await context.close();
+  }, 120_000);
+
+  it('asks again for a key the API refuses', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${t.api.baseUrl}/`);
+    await page.locator('#key').fill('0'.repeat(40));
+    await page.locator('#key-form button').click();
+    await expect
+      .poll(() => page.locator('#message').textContent())
+      .toBe('That key was refused. Enter another.');
+    expect(await page.locator('#key-form').isVisible()).toBe(true);
+    expect(await page.evaluate(`sessionStorage.getItem('product-images.api-key')`)).toBeNull();
+    await context.close();
+  }, 60_000);
+});
