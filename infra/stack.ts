@@ -319,7 +319,7 @@ export class ProductImagesStack extends Stack {
         RENDER_CONCURRENCY: '2',
       },
       // sharp renders about 1.6× faster per core on x86_64 than on Graviton, more than arm64's 20 %
-      // lower price per GB-second makes up (README: Variants). 2,048 MB gives two renders of a 24 MP
+      // lower price per GB-second makes up (README: Storefront variants). 2,048 MB gives two renders of a 24 MP
       // image room to spare (npm run bench -- variants) and a second vCPU's share.
       architecture: Architecture.X86_64,
       withSharp: true,
@@ -638,6 +638,25 @@ export class ProductImagesStack extends Stack {
           fn.metricThrottles({ statistic: 'Sum', label: name }),
         ),
         width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Renditions: contents rendered, dedupe hits, contents deleted',
+        left: [
+          custom(METRIC.contentRendered, pipelineService, {}, 'Sum', 'rendered'),
+          custom(METRIC.contentReused, pipelineService, {}, 'Sum', 'reused (dedupe hits)'),
+          custom(METRIC.contentDeleted, pipelineService, {}, 'Sum', 'deleted'),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Render time of a whole ladder (p50, p99)',
+        left: [
+          custom(METRIC.renderTime, pipelineService, {}, 'p50', 'p50'),
+          custom(METRIC.renderTime, pipelineService, {}, 'p99', 'p99'),
+        ],
+        width: 12,
       }),
     );
 

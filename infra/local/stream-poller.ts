@@ -32,7 +32,14 @@ export interface StreamPollerOptions {
 
 /** A Lambda event-filter pattern: every key must match; a leaf array lists the accepted values. */
 export function matchesPattern(pattern: unknown, value: unknown): boolean {
-  if (Array.isArray(pattern)) return pattern.includes(value);
+  if (Array.isArray(pattern)) {
+    // Event filtering's value list: exact values, or `{ prefix }` for a string's start.
+    return pattern.some((allowed) =>
+      typeof allowed === 'object' && allowed !== null && 'prefix' in allowed
+        ? typeof value === 'string' && value.startsWith(String((allowed as { prefix: unknown }).prefix))
+        : allowed === value,
+    );
+  }
   if (typeof pattern !== 'object' || pattern === null) return false;
   if (typeof value !== 'object' || value === null) return false;
   return Object.entries(pattern).every(([key, inner]) =>

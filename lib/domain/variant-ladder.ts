@@ -7,7 +7,10 @@
 /** Shopify's `image_tag` srcset widths; a deployment may set others with `VARIANT_WIDTHS`. */
 export const DEFAULT_VARIANT_WIDTHS: readonly number[] = [352, 832, 1200, 1920];
 
-/** 3 is within 3 % of 4's bytes at a quarter of its time on a 6 MP photo (README: Variants). */
+/**
+ * On a 12 MP photo's 1920 px rung, 4 saved 4 % of 3's bytes in 3.3× its time and 2 cost 10 % more bytes
+ * (README: Storefront variants).
+ */
 export const DEFAULT_AVIF_EFFORT = 3;
 
 /**

@@ -6,6 +6,7 @@ const PRICE = {
   apiGatewayRestPerMillion: 3.5,
   lambdaRequestPerMillion: 0.2,
   lambdaArmGbSecond: 0.0000133334,
+  lambdaX86GbSecond: 0.0000166667,
   dynamoWriteUnitPerMillion: 0.625,
   dynamoReadUnitPerMillion: 0.125,
   dynamoStorageGbMonth: 0.25,
@@ -20,13 +21,15 @@ const ASSUMPTIONS = {
   gets: 10_000_000,
   /** New images per POST that the pipeline copies (most POSTs restate or reorder). */
   newImagesPerPost: 1,
-  imageKb: 200,
+  /** A 200 KB original and its renditions (about as much again). */
+  imageKb: 400,
   itemKb: 2,
   getMs: 40,
   postMs: 60,
-  pipelineMsPerImage: 400,
+  /** A 3 MP photo's whole ladder on x86_64 (`npm run bench -- variants`), plus fetching and storing. */
+  pipelineMsPerImage: 2500,
   apiMemoryGb: 0.5,
-  pipelineMemoryGb: 1,
+  pipelineMemoryGb: 2,
   /** Distinct API keys; the authorizer runs once per key per 5-minute cache window. */
   apiKeys: 50,
   logBytesPerRequest: 400,
@@ -50,8 +53,8 @@ export function estimateCost(): string[] {
       ((a.apiKeys * 12 * 24 * 30) / 1e6) * PRICE.lambdaRequestPerMillion,
     ],
     [
-      'Lambda pipeline (GB-s; batched invocations)',
-      ((images * a.pipelineMsPerImage) / 1000) * a.pipelineMemoryGb * PRICE.lambdaArmGbSecond,
+      'Lambda pipeline, rendering on x86_64 (GB-s; batched invocations)',
+      ((images * a.pipelineMsPerImage) / 1000) * a.pipelineMemoryGb * PRICE.lambdaX86GbSecond,
     ],
     [
       // GET one SKU: 1 strongly consistent read (≤ 4 KB). POST: 1 read + 1 write of the item.
@@ -60,7 +63,8 @@ export function estimateCost(): string[] {
       ((a.gets + a.posts + images) / 1e6) * PRICE.dynamoReadUnitPerMillion +
         (((a.posts + images) * writeUnitsPerItemWrite) / 1e6) * PRICE.dynamoWriteUnitPerMillion,
     ],
-    ['S3 PUTs of copies', (images / 1000) * PRICE.s3PutPerThousand],
+    // The original and 12 renditions (4 rungs × 3 formats) of a photo at least 1920 px wide.
+    ['S3 PUTs of originals and renditions', ((images * 13) / 1000) * PRICE.s3PutPerThousand],
     ['S3 storage added (one month)', ((images * a.imageKb) / 1024 / 1024) * PRICE.s3StorageGbMonth],
     [
       'CloudWatch Logs ingestion',

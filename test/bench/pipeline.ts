@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { createReadStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_REGION, startDynamoDbLocal } from '../../infra/local/dynamodb-local';
 import { S3RVER_CREDENTIALS, startS3Local } from '../../infra/local/s3-local';
@@ -28,7 +26,7 @@ import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-imag
 import { png } from '../helpers/images';
 import { MemoryContentStore } from '../helpers/memory-content-store';
 
-const MiB = 1024 * 1024;
+const _MiB = 1024 * 1024;
 
 /** An origin serving files from disk, each answer after `latencyMs`. */
 async function startFileOrigin(
@@ -49,57 +47,6 @@ async function startFileOrigin(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
-
-export async function measureCopyMemory(): Promise<string[]> {
-  const directory = mkdtempSync(join(tmpdir(), 'bench-origin-'));
-  const big = Buffer.alloc(20 * MiB - 1024, 0x5a);
-  png(64, 64).copy(big);
-  writeFileSync(join(directory, 'big.png'), big);
-  writeFileSync(join(directory, 'small.png'), png(8, 8));
-  const origin = await startFileOrigin(directory, 0);
-  const s3 = await startS3Local({ bucket: 'bench' });
-  try {
-    const measure = async (collect: boolean) => {
-      const runs: Array<{ baseline: number; peak: number; bytes: number }> = [];
-      for (let run = 0; run < 5; run++) {
-        const { stdout } = await promisify(execFile)(
-          process.execPath,
-          [
-            '--expose-gc',
-            '--import',
-            'tsx',
-            'test/bench/copy-once.ts',
-            `${origin.url}/big.png`,
-            s3.endpoint,
-            'bench',
-          ],
-          {
-            env: {
-              ...process.env,
-              AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-              COLLECT: collect ? '1' : '0',
-            },
-          },
-        );
-        runs.push(JSON.parse(stdout));
-      }
-      const growth = runs.map((run) => (run.peak - run.baseline) / MiB).sort((x, y) => x - y);
-      return { growth: growth.map((value) => value.toFixed(1)), bytes: runs[0]?.bytes ?? 0 };
-    };
-    const lazy = await measure(false);
-    const live = await measure(true);
-    return [
-      `Copy of one ${(lazy.bytes / MiB).toFixed(2)} MiB image, origin → fetcher → S3 in 5 MiB parts, peak RSS minus idle RSS,`,
-      '5 fresh processes each (goal < 32 MiB):',
-      `  live memory (a minor GC before each 2 ms sample): median ${live.growth[2]} MiB (runs: ${live.growth.join(', ')})`,
-      `  as V8 schedules GC on its own:                 median ${lazy.growth[2]} MiB (runs: ${lazy.growth.join(', ')})`,
-      '  (the second counts 64 KB socket chunks already copied out but not yet collected)',
-    ];
-  } finally {
-    origin.close();
-    await s3.stop();
-  }
 }
 
 /** Status and object stores in memory, for measuring the pipeline's own concurrency. */

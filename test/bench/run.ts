@@ -8,22 +8,25 @@ process.env.TABLE_NAME ??= 'bench-table';
 process.env.AWS_REGION ??= 'eu-west-1';
 process.env.CDN_BASE_URL ??= 'https://cdn.example';
 process.env.PAGE_CURSOR_KEY ??= 'bench-cursor-key-0123456789';
+// EMF lines are for Lambda's log stream; here they would bury the figures.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const { measureDynamoCalls } = await import('./dynamo-calls');
 const { measureHandlerOverhead } = await import('./handler-overhead');
-const { measureBatchConcurrency, measureCopyMemory } = await import('./pipeline');
+const { measureBatchConcurrency } = await import('./pipeline');
 const { measureBundles } = await import('./bundles');
 const { measureCatalogue } = await import('./catalogue');
 const { estimateCost } = await import('./cost');
 const { measureSettledEvents } = await import('./settled-events');
+const { measureVariants } = await import('./variants');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
   ['In-process handler overhead (mocked DynamoDB)', measureHandlerOverhead],
   ['Catalogue at scale: walking the listing, shards', measureCatalogue],
-  ['Image pipeline: memory of one large copy', measureCopyMemory],
   ['Image pipeline: concurrency', measureBatchConcurrency],
   ['Completion events: settled to published', measureSettledEvents],
+  ['Storefront variants: rendering, dedupe, bytes, latency, cost', measureVariants],
   ['Function bundles', measureBundles],
   ['Estimated monthly cost', async () => estimateCost()],
 ];

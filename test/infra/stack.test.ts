@@ -462,6 +462,10 @@ describe('observability', () => {
       METRIC.imagesSettled,
       METRIC.imagesFailed,
       METRIC.streamIteratorAge,
+      METRIC.contentRendered,
+      METRIC.contentReused,
+      METRIC.contentDeleted,
+      METRIC.renderTime,
     ]) {
       expect(referenced).toContain(name);
     }
@@ -472,6 +476,8 @@ describe('observability', () => {
       'POST → ready',
       'Dead-letter queue depth',
       'Throttles',
+      'Renditions',
+      'Render time',
     ]) {
       expect(body).toContain(title);
     }

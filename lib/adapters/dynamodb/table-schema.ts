@@ -27,6 +27,8 @@ export const TABLE_SCHEMA = {
   stream: 'NEW_AND_OLD_IMAGES',
 } as const;
 
+const SKU_KEY_PREFIX = 'SKU#';
+
 /**
  * The `writer` attribute of a SKU item: the stream's event filter starts pipeline work only for items the
  * API wrote (or removed), so the pipeline's own status writes never feed back into it.
@@ -35,11 +37,12 @@ export const WRITERS = { api: 'api', pipeline: 'pipeline', migration: 'migration
 
 /**
  * The stream records that start pipeline work, as Lambda event-filter patterns (any one may match): a
- * removed item, or an item the API wrote. The deployed event source mapping and the local poller both
+ * removed SKU item, or an item the API wrote. The deployed event source mapping and the local poller both
  * apply exactly these.
  */
 export const PIPELINE_EVENT_PATTERNS = [
-  { eventName: ['REMOVE'] },
+  // A removed SKU item; a content item's deletion (the pipeline's own) starts nothing.
+  { eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: SKU_KEY_PREFIX }] } } } },
   { dynamodb: { NewImage: { writer: { S: [WRITERS.api] } } } },
 ] as const;
 
@@ -70,7 +73,7 @@ export const PRODUCT_PARTITIONS: readonly (number | null)[] = [
   ...Array.from({ length: PRODUCT_SHARDS }, (_, shard) => shard),
 ];
 
-const SKU_PREFIX = 'SKU#';
+const SKU_PREFIX = SKU_KEY_PREFIX;
 const API_KEY_PREFIX = 'APIKEY#';
 
 export const keys = {
