@@ -130,7 +130,9 @@ describe('functions', () => {
           ]);
         }
         if ([statement.Action].flat().includes('s3:ListBucket')) {
-          expect((statement as { Condition?: unknown }).Condition).toEqual({ StringLike: { 's3:prefix': ['o/*', 'v/*'] } });
+          expect((statement as { Condition?: unknown }).Condition).toEqual({
+            StringLike: { 's3:prefix': ['o/*', 'v/*'] },
+          });
         }
       }
     }

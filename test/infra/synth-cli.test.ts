@@ -133,7 +133,8 @@ describe('sharp in the assets', () => {
         resource.Type === 'AWS::Lambda::Function' &&
         String(resource.Properties.Description).includes(description),
     );
-    const hash = String((fn?.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+    if (!fn) throw new Error(`no function described as ${description}`);
+    const hash = String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
     return join(outdir, `asset.${hash}`);
   };
 

@@ -135,7 +135,9 @@ describe('rendering with sharp', () => {
   it('refuses a decompression bomb from its header, before decoding a pixel', async () => {
     // A real 100 × 100 PNG whose header is changed to claim 20,000 × 20,000 pixels (400 MP).
     const header = Buffer.from(
-      await sharp({ create: { width: 100, height: 100, channels: 3, background: 'red' } }).png().toBuffer(),
+      await sharp({ create: { width: 100, height: 100, channels: 3, background: 'red' } })
+        .png()
+        .toBuffer(),
     );
     header.writeUInt32BE(20_000, 16);
     header.writeUInt32BE(20_000, 20);
