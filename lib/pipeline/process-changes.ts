@@ -56,7 +56,7 @@ async function copyImage(
     sequenceNumber: record.sequenceNumber,
   });
   const started = performance.now();
-  // The content this image holds a reference to, as recorded on it (see `noteContent`).
+  // The content this image holds (or may hold) a reference to: the hash recorded on it.
   let sha256 = image.content_sha256;
   try {
     const opened = await deps.open(image.url);
@@ -80,11 +80,10 @@ async function copyImage(
       if (!noted) return 'settled';
       const previous = sha256;
       sha256 = original.sha256;
-      await publish(sha256, image, original, deps, log, fetchMs, record);
+      // The URL serves other bytes than at an earlier attempt: the image lets go of those.
       if (previous) await releaseContent(previous, image.id, deps);
-    } else {
-      await publish(sha256, image, original, deps, log, fetchMs, record);
     }
+    await publish(original.sha256, image, original, deps, log, fetchMs, record);
     return 'settled';
   } catch (error) {
     const failure = copyError(error);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { processChanges } from '../../lib/pipeline/process-changes';
-import { RenderError } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS, RenderError, renderImage } from '../../lib/rendering/render-image';
 import { memoryPipeline } from '../helpers/memory-pipeline';
 import { photoJpeg } from '../helpers/photos';
 import { image, openedFrom } from '../helpers/stream-events';
@@ -129,5 +129,38 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     expect((await processChanges([record], pipeline.deps)).failed).toEqual([]);
     expect(await pipeline.contents.find(hash)).toBeNull();
     expect(pipeline.objects.keys()).toEqual([]);
+  });
+
+  it('lets go of the bytes an earlier attempt saw when the URL now serves others, even if this attempt fails', async () => {
+    const before = await photoJpeg(400, 300);
+    const after = await photoJpeg(500, 300);
+    let calls = 0;
+    const pipeline = memoryPipeline(async () => openedFrom(after), {
+      render: async (bytes) => {
+        calls++;
+        if (calls === 1) throw new Error('worker ran out of memory');
+        return renderImage(bytes, { widths: [352], avifEffort: 2, maxPixels: DEFAULT_MAX_PIXELS });
+      },
+    });
+    // An earlier attempt hashed `before`, took its reference and stored its original, then failed.
+    await pipeline.contents.acquire(sha256(before), 1);
+    await pipeline.objects.put(`o/${sha256(before)}/400/jpeg`, before, 'image/jpeg');
+    const record = pipeline.statuses.write(
+      'changed',
+      [image(1, { content_sha256: sha256(before), attempts: 1 })],
+      1,
+    );
+    expect((await processChanges([record], pipeline.deps)).failed).toEqual(['1']);
+    expect(await pipeline.contents.find(sha256(before))).toBeNull();
+    expect(pipeline.objects.keys(`o/${sha256(before)}/`)).toEqual([]);
+    expect((await pipeline.statuses.find('changed'))?.images[0]).toMatchObject({
+      status: 'pending',
+      content_sha256: sha256(after),
+    });
+    expect((await processChanges([{ ...record, sequenceNumber: '2' }], pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.statuses.find('changed'))?.images[0]).toMatchObject({
+      status: 'ready',
+      content_sha256: sha256(after),
+    });
   });
 });
