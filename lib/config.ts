@@ -115,6 +115,8 @@ export interface PipelineConfig {
   imageConcurrency: number;
   /** Renders at once in one process: each holds a decoded image, so memory bounds it. */
   renderConcurrency: number;
+  /** Images held in memory at once in one process, from download to `ready`. */
+  imagesInFlight: number;
   /** The ladder's widths (`VARIANT_WIDTHS`). */
   variantWidths: number[];
   avifEffort: number;
@@ -148,6 +150,7 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     skuConcurrency: positiveInteger(env, 'PIPELINE_SKU_CONCURRENCY', 32),
     imageConcurrency: positiveInteger(env, 'PIPELINE_IMAGE_CONCURRENCY', 4),
     renderConcurrency: positiveInteger(env, 'RENDER_CONCURRENCY', 2),
+    imagesInFlight: positiveInteger(env, 'IMAGES_IN_FLIGHT', 16),
     variantWidths: variantWidths(env),
     avifEffort: avifEffort(env),
     deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || undefined,

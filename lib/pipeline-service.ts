@@ -86,6 +86,7 @@ export function createPipelineDependencies(
         maxPixels: DEFAULT_MAX_PIXELS,
       }),
     renderLimit: createLimiter(config.renderConcurrency),
+    inFlightLimit: createLimiter(config.imagesInFlight),
     contentTiming: DEFAULT_CONTENT_TIMING,
     open: (url) => openImage(url, policy),
     deadLetters,

@@ -27,6 +27,11 @@ export interface PipelineDependencies extends ContentDependencies {
   skuConcurrency: number;
   /** Images of one record copied at once. */
   imageConcurrency: number;
+  /**
+   * Bounds the images held in memory at once in this process, from their download to their `ready`
+   * (each up to `MAX_IMAGE_BYTES`), whatever the SKU and image concurrency multiply to.
+   */
+  inFlightLimit: <R>(work: () => Promise<R>) => Promise<R>;
 }
 
 export interface BatchOutcome {
@@ -187,7 +192,7 @@ async function processRecord(record: ImageSetChangeRecord, deps: PipelineDepende
     (image) => image.status === 'pending' && copy.some((wanted) => wanted.id === image.id),
   );
   const outcomes = await mapWithConcurrency(pending, deps.imageConcurrency, (image) =>
-    copyImage(record, image, current, deps),
+    deps.inFlightLimit(() => copyImage(record, image, current, deps)),
   );
   return outcomes.every((outcome) => outcome === 'settled');
 }

@@ -53,6 +53,8 @@ export class RenderError extends Error {
 }
 
 const ANIMATABLE = new Set(['gif', 'webp']);
+
+const megapixels = (pixels: number) => Number((pixels / 1_000_000).toFixed(pixels < 10_000_000 ? 1 : 0));
 /** EXIF orientations 5 to 8 turn the image a quarter: its width is the stored height. */
 const QUARTER_TURNS = new Set([5, 6, 7, 8]);
 
@@ -142,9 +144,13 @@ export async function renderImage(bytes: Buffer, options: RenderOptions): Promis
   const storedWidth = metadata.width ?? 0;
   const frameHeight = metadata.pageHeight ?? metadata.height ?? 0;
   if (storedWidth * frameHeight > options.maxPixels) {
-    throw new RenderError(`image over ${Math.round(options.maxPixels / 1_000_000)} megapixels`);
+    throw new RenderError(`image over ${megapixels(options.maxPixels)} megapixels`);
   }
   const animated = (metadata.pages ?? 1) > 1 && ANIMATABLE.has(metadata.format ?? '');
+  // Every frame of an animation is decoded: its frames together count against the same limit.
+  if (animated && storedWidth * frameHeight * (metadata.pages ?? 1) > options.maxPixels) {
+    throw new RenderError(`animation over ${megapixels(options.maxPixels)} megapixels in all`);
+  }
   const turned = QUARTER_TURNS.has(metadata.orientation ?? 1);
   const width = turned ? frameHeight : storedWidth;
   const height = turned ? storedWidth : frameHeight;

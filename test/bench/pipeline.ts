@@ -122,6 +122,7 @@ export async function measureBatchConcurrency(): Promise<string[]> {
           maxPixels: DEFAULT_MAX_PIXELS,
         }),
       renderLimit: createLimiter(2),
+      inFlightLimit: createLimiter(128),
       contentTiming: DEFAULT_CONTENT_TIMING,
     };
 

@@ -93,7 +93,12 @@ export interface MemoryPipeline {
 /** The pipeline over in-memory ports, with the real renderer (counted) unless another is given. */
 export function memoryPipeline(
   open: ImageOpener,
-  options: { render?: ImageRenderer; timing?: Partial<ContentTiming>; maxAttempts?: number } = {},
+  options: {
+    render?: ImageRenderer;
+    timing?: Partial<ContentTiming>;
+    maxAttempts?: number;
+    inFlight?: number;
+  } = {},
 ): MemoryPipeline {
   const statuses = new MemoryStatusStore();
   const objects = new MemoryObjectStore();
@@ -119,6 +124,7 @@ export function memoryPipeline(
         return render(bytes);
       },
       renderLimit: createLimiter(2),
+      inFlightLimit: createLimiter(options.inFlight ?? 16),
       contentTiming: { ...DEFAULT_CONTENT_TIMING, pollMs: 10, ...options.timing },
       deadLetters: { send: async () => undefined },
       logger: createLogger({ level: 'silent' }),

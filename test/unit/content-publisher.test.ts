@@ -163,4 +163,31 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
       content_sha256: sha256(after),
     });
   });
+
+  it('holds no more images in memory at once than its in-flight bound', async () => {
+    const photo = await photoJpeg(400, 300);
+    let held = 0;
+    let most = 0;
+    const pipeline = memoryPipeline(
+      async () => {
+        held++;
+        most = Math.max(most, held);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return openedFrom(photo);
+      },
+      { inFlight: 3 },
+    );
+    // An image is held from its download until it settles.
+    const record = pipeline.statuses.record.bind(pipeline.statuses);
+    pipeline.statuses.record = async (sku, imageId, progress) => {
+      if (progress.status !== 'pending') held--;
+      return record(sku, imageId, progress);
+    };
+    const records = Array.from({ length: 12 }, (_, index) =>
+      pipeline.statuses.write(`bounded-${index}`, [image(index + 1), image(index + 101)], index + 1),
+    );
+    expect((await processChanges(records, pipeline.deps)).failed).toEqual([]);
+    expect(held).toBe(0);
+    expect(most).toBe(3);
+  });
 });

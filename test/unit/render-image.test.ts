@@ -147,6 +147,15 @@ describe('rendering with sharp', () => {
     await expect(refused).rejects.toMatchObject({ reason: 'image over 100 megapixels' });
   });
 
+  it('counts every frame of an animation against the pixel limit', async () => {
+    const source = await animatedGif(300, 200, 3);
+    const limited = { ...options, maxPixels: 120_000 };
+    await expect(renderImage(source, limited)).rejects.toMatchObject({
+      reason: 'animation over 0.1 megapixels in all',
+    });
+    expect((await renderImage(await photoJpeg(300, 200), limited)).kind).toBe('jpeg');
+  });
+
   it('fails a valid header over truncated data with a short reason', async () => {
     const whole = await photoJpeg(800, 600);
     await expect(
