@@ -95,13 +95,8 @@ async function copyImage(
     if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
     const attempts = (image.attempts ?? 0) + 1;
     if (failure.permanent || attempts >= deps.maxAttempts) {
-      const recorded = await deps.statuses.record(
-        record.sku,
-        image.id,
-        { status: 'failed', error: failure.reason, attempts, content_sha256: sha256 },
-        current,
-      );
-      if (recorded) deps.pipelineMetrics.failed(failure.reason);
+      // The dead letter first: a worker that stops between the two leaves the image pending, to be tried
+      // and dead-lettered again, rather than failed with no letter.
       if (!failure.permanent) {
         await deps.deadLetters.send({
           kind: 'image-copy-failed',
@@ -114,6 +109,13 @@ async function copyImage(
           failedAt: new Date().toISOString(),
         });
       }
+      const recorded = await deps.statuses.record(
+        record.sku,
+        image.id,
+        { status: 'failed', error: failure.reason, attempts, content_sha256: sha256 },
+        current,
+      );
+      if (recorded) deps.pipelineMetrics.failed(failure.reason);
       log.warn('image failed', { reason: failure.reason, attempts, permanent: failure.permanent });
       return 'settled';
     }
