@@ -179,17 +179,10 @@ export class ProductImagesStack extends Stack {
       enableAcceptEncodingGzip: true,
       enableAcceptEncodingBrotli: true,
     });
-    // What a storefront needs to use an image from any page: CORS (canvas, fetch), and safe defaults.
+    // What a storefront needs to use an image from any page: CORS (canvas, fetch) and `Vary: Accept`
+    // as fixed headers (infra/cdn/response-headers.ts says why), and safe defaults.
     const storefrontHeaders = new ResponseHeadersPolicy(this, 'StorefrontHeaders', {
       comment: 'Images usable cross-origin from any storefront; HSTS and nosniff',
-      corsBehavior: {
-        accessControlAllowOrigins: ['*'],
-        accessControlAllowMethods: ['GET', 'HEAD'],
-        accessControlAllowHeaders: ['*'],
-        accessControlAllowCredentials: false,
-        accessControlMaxAge: Duration.days(1),
-        originOverride: true,
-      },
       securityHeadersBehavior: {
         strictTransportSecurity: {
           accessControlMaxAge: Duration.days(365),

@@ -55,7 +55,6 @@ export async function startCdnProxy(options: {
       const upstream = await fetch(target, { method: request.method });
       const headers: Record<string, string> = {
         ...CDN_CUSTOM_HEADERS,
-        'Access-Control-Allow-Origin': '*',
         'X-Content-Type-Options': 'nosniff',
       };
       for (const name of PASSED_ON) {

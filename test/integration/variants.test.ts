@@ -137,6 +137,7 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
     expect(avif.answer.status).toBe(200);
     expect(avif.answer.headers.get('content-type')).toBe('image/avif');
     expect(avif.answer.headers.get('vary')).toBe('Accept');
+    expect(avif.answer.headers.get('access-control-allow-origin')).toBe('*');
     expect(avif.answer.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(avif.metadata.width).toBe(832);
     const webp = await get('?width=1201', 'image/webp,*/*');
