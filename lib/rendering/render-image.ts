@@ -7,6 +7,7 @@ import {
   type Variant,
   type VariantFormat,
 } from '../domain/variant-ladder';
+import { CONTENT_TYPES, type ImageFormat } from '../pipeline/image-format';
 import { placeholderOf } from './placeholder';
 import { stripMetadata } from './strip-metadata';
 
@@ -58,7 +59,13 @@ const megapixels = (pixels: number) => Number((pixels / 1_000_000).toFixed(pixel
 /** EXIF orientations 5 to 8 turn the image a quarter: its width is the stored height. */
 const QUARTER_TURNS = new Set([5, 6, 7, 8]);
 
-function encode(pipeline: Sharp, format: VariantFormat, options: RenderOptions, animated: boolean): Sharp {
+/** How each rendition is encoded; the benchmark encodes with the same settings when it calls sharp directly. */
+export function encodeVariant(
+  pipeline: Sharp,
+  format: VariantFormat,
+  options: Pick<RenderOptions, 'avifEffort'>,
+  animated: boolean,
+): Sharp {
   switch (format) {
     case 'avif':
       return pipeline.avif({ effort: options.avifEffort });
@@ -71,13 +78,27 @@ function encode(pipeline: Sharp, format: VariantFormat, options: RenderOptions, 
   }
 }
 
-const ORIGINAL_TYPES: Record<string, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  heif: 'image/avif',
-};
+/** An original re-encoded in its own format, at full size, with no metadata. */
+function reencode(image: Sharp, format: ImageFormat, options: RenderOptions): Sharp {
+  switch (format) {
+    case 'gif':
+      return image.gif();
+    case 'avif':
+      return image.avif({ quality: 80, effort: options.avifEffort });
+    case 'png':
+      return image.png();
+    case 'webp':
+      return image.webp({ quality: 90 });
+    case 'jpeg':
+      return image.jpeg({ quality: 92, mozjpeg: true });
+  }
+}
+
+/** The sniffer's name for the format sharp read (sharp calls AVIF `heif`). */
+function originalFormat(metadata: Metadata): ImageFormat | null {
+  const format = metadata.format === 'heif' ? 'avif' : (metadata.format ?? '');
+  return format in CONTENT_TYPES ? (format as ImageFormat) : null;
+}
 
 /**
  * The original as the CDN serves it: the same bytes with their metadata segments removed where the
@@ -91,27 +112,17 @@ async function publishedOriginal(
   input: { limitInputPixels: number; failOn: 'error' },
   animated: boolean,
 ): Promise<{ body: Buffer; contentType: string }> {
-  const format = metadata.format ?? '';
-  const contentType = ORIGINAL_TYPES[format] ?? 'application/octet-stream';
-  const stripped = stripMetadata(bytes, format, metadata.orientation ?? 1);
-  if (stripped) return { body: stripped.equals(bytes) ? bytes : stripped, contentType };
+  const format = originalFormat(metadata);
+  const stripped = format && stripMetadata(bytes, format, metadata.orientation ?? 1);
+  if (format && stripped)
+    return { body: stripped.equals(bytes) ? bytes : stripped, contentType: CONTENT_TYPES[format] };
   const carriesMetadata = Boolean(
     metadata.exif || metadata.xmp || metadata.iptc || metadata.comments?.length,
   );
-  if (!carriesMetadata && ORIGINAL_TYPES[format]) return { body: bytes, contentType };
+  if (format && !carriesMetadata) return { body: bytes, contentType: CONTENT_TYPES[format] };
   const image = animated ? sharp(bytes, { ...input, animated: true }) : sharp(bytes, input).autoOrient();
-  const encoded =
-    format === 'gif'
-      ? image.gif()
-      : format === 'heif'
-        ? image.avif({ quality: 80, effort: options.avifEffort })
-        : format === 'png'
-          ? image.png()
-          : format === 'webp'
-            ? image.webp({ quality: 90 })
-            : image.jpeg({ quality: 92, mozjpeg: true });
-  const body = await encoded.toBuffer();
-  return { body, contentType: ORIGINAL_TYPES[format] ?? 'image/jpeg' };
+  const target = format ?? 'jpeg';
+  return { body: await reencode(image, target, options).toBuffer(), contentType: CONTENT_TYPES[target] };
 }
 
 /** A short reason from what libvips says, without its paths or internals. */
@@ -167,7 +178,7 @@ export async function renderImage(bytes: Buffer, options: RenderOptions): Promis
         formatsFor(kind)
           .filter((format) => !options.formats || options.formats.includes(format))
           .map(async (format) => {
-            const { data, info } = await encode(resized.clone(), format, options, animated).toBuffer({
+            const { data, info } = await encodeVariant(resized.clone(), format, options, animated).toBuffer({
               resolveWithObject: true,
             });
             return {

@@ -12,7 +12,6 @@ import { DynamoContentStore } from '../../lib/adapters/dynamodb/content-store';
 import { DynamoImageSetRepository } from '../../lib/adapters/dynamodb/image-set-repository';
 import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status-store';
 import { S3ImageObjectStore } from '../../lib/adapters/s3/image-object-store';
-import type { ImageSet } from '../../lib/domain/image';
 import { DEFAULT_AVIF_EFFORT, DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { createLogger } from '../../lib/logger';
 import { createMetrics, PipelineMetrics } from '../../lib/metrics';
@@ -20,11 +19,11 @@ import type { ImageSetChangeRecord } from '../../lib/pipeline/changes';
 import { createLimiter } from '../../lib/pipeline/concurrency';
 import { DEFAULT_CONTENT_TIMING } from '../../lib/pipeline/content-publisher';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
-import type { ImageObjectStore, ImageStatusStore } from '../../lib/pipeline/ports';
 import { type PipelineDependencies, processChanges } from '../../lib/pipeline/process-changes';
 import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
 import { png } from '../helpers/images';
 import { MemoryContentStore } from '../helpers/memory-content-store';
+import { MemoryObjectStore, MemoryStatusStore } from '../helpers/memory-pipeline';
 
 const _MiB = 1024 * 1024;
 
@@ -47,41 +46,6 @@ async function startFileOrigin(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
-}
-
-/** Status and object stores in memory, for measuring the pipeline's own concurrency. */
-function memoryStores() {
-  const sets = new Map<string, ImageSet>();
-  const statuses: ImageStatusStore = {
-    find: async (sku) => sets.get(sku) ?? null,
-    record: async (sku, imageId, progress) => {
-      const set = sets.get(sku);
-      const image = set?.images.find((candidate) => candidate.id === imageId);
-      if (image) Object.assign(image, progress);
-      return image !== undefined;
-    },
-    markAnnounced: async () => false,
-  };
-  const objects: ImageObjectStore = {
-    put: async (_key, body) => {
-      for await (const _chunk of body) {
-        // drained, as an upload would
-      }
-    },
-    delete: async () => undefined,
-    deletePrefix: async () => undefined,
-  };
-  const load = (records: ImageSetChangeRecord[]) => {
-    for (const record of records) {
-      sets.set(record.sku, {
-        sku: record.sku,
-        version: 'v',
-        revision: 1,
-        images: record.after.map((image) => ({ ...image })),
-      });
-    }
-  };
-  return { statuses, objects, load };
 }
 
 export async function measureBatchConcurrency(): Promise<string[]> {
@@ -169,16 +133,23 @@ export async function measureBatchConcurrency(): Promise<string[]> {
     const parallel = median(parallelMs);
     // The same batches with storage in memory: what concurrency gains against origin latency alone,
     // without the local engines' CPU (which shares this machine's two cores) in the way.
-    const inMemory = memoryStores();
+    const statuses = new MemoryStatusStore();
     const isolated = {
       ...base,
-      statuses: inMemory.statuses,
-      objects: inMemory.objects,
+      statuses,
+      objects: new MemoryObjectStore(),
       contents: new MemoryContentStore(),
     };
     const timeIsolated = async (run: string, skuConcurrency: number) => {
       const records = await batch(run);
-      inMemory.load(records);
+      for (const record of records) {
+        statuses.sets.set(record.sku, {
+          sku: record.sku,
+          version: 'v',
+          revision: 1,
+          images: structuredClone([...record.after]),
+        });
+      }
       const started = performance.now();
       await processChanges(records, { ...isolated, skuConcurrency, imageConcurrency: 4 });
       return performance.now() - started;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import sharp, { type Sharp } from 'sharp';
+import sharp from 'sharp';
 import {
   DEFAULT_AVIF_EFFORT,
   DEFAULT_VARIANT_WIDTHS,
@@ -15,7 +15,12 @@ import {
 } from '../../lib/domain/variant-ladder';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
 import { processChanges } from '../../lib/pipeline/process-changes';
-import { DEFAULT_MAX_PIXELS, type Rendition, renderImage } from '../../lib/rendering/render-image';
+import {
+  DEFAULT_MAX_PIXELS,
+  encodeVariant,
+  type Rendition,
+  renderImage,
+} from '../../lib/rendering/render-image';
 import { FIXTURES_DIR } from '../helpers/fixtures';
 import { memoryPipeline } from '../helpers/memory-pipeline';
 import { photoJpeg } from '../helpers/photos';
@@ -33,18 +38,13 @@ const LAMBDA_REQUEST = 0.2 / 1e6;
 const SHARP_X86_OVER_ARM = 89.6 / 53.8;
 const RENDERER_MEMORY_GB = 2;
 
-function encode(pipeline: Sharp, format: VariantFormat): Sharp {
-  if (format === 'avif') return pipeline.avif({ effort: DEFAULT_AVIF_EFFORT });
-  if (format === 'webp') return pipeline.webp();
-  if (format === 'png') return pipeline.png({ compressionLevel: 9 });
-  return pipeline.jpeg({ mozjpeg: true, quality: 80 });
-}
-
 /** The same outputs with sharp called directly: one independent pipeline per rung and format. */
 async function direct(bytes: Buffer, width: number, formats: VariantFormat[]): Promise<void> {
   for (const rung of ladderFor(width, DEFAULT_VARIANT_WIDTHS)) {
     await Promise.all(
-      formats.map((format) => encode(sharp(bytes).autoOrient().resize({ width: rung }), format).toBuffer()),
+      formats.map((format) =>
+        encodeVariant(sharp(bytes).autoOrient().resize({ width: rung }), format, options, false).toBuffer(),
+      ),
     );
   }
 }

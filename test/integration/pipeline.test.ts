@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS } from '../../infra/local/s3-local';
+import { cdnBucket } from '../helpers/cdn-bucket';
 import { gif, jpegImage, png, webp } from '../helpers/images';
 import { settled, useTestApi } from '../helpers/local-api';
 import { type Origin, redirectTo, serve, startOrigin } from '../helpers/origin';
@@ -9,29 +8,12 @@ import { type Origin, redirectTo, serve, startOrigin } from '../helpers/origin';
 /** DynamoDB Local, s3rver, a local origin and the stream poller: the whole pipeline, as `npm start` runs it. */
 const t = useTestApi({ withPipeline: true });
 let origin: Origin;
-let s3: S3Client;
+const { objectKeys, contentObjects } = cdnBucket(t);
 
 beforeAll(async () => {
   origin = await startOrigin('127.0.0.1');
-  s3 = new S3Client({
-    endpoint: t.api.s3?.endpoint,
-    region: 'local',
-    forcePathStyle: true,
-    credentials: S3RVER_CREDENTIALS,
-  });
 });
 afterAll(() => origin.close());
-
-async function objectKeys(prefix: string): Promise<string[]> {
-  const listing = await s3.send(new ListObjectsV2Command({ Bucket: t.api.s3?.bucket, Prefix: prefix }));
-  return (listing.Contents ?? []).map((object) => object.Key ?? '');
-}
-
-/** Every stored object of one content: its original and its renditions. */
-async function contentObjects(sha256: string | null | undefined): Promise<string[]> {
-  if (!sha256) throw new Error('the image has no content hash');
-  return [...(await objectKeys(`o/${sha256}/`)), ...(await objectKeys(`v/${sha256}/`))].sort();
-}
 
 describe('the image pipeline end to end', () => {
   it('copies PNG, GIF, JPEG and WebP to the CDN origin with exact bytes, type and size', async () => {

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3RVER_CREDENTIALS } from '../../infra/local/s3-local';
 import { keys } from '../../lib/adapters/dynamodb/table-schema';
 import type { ImageView } from '../../lib/domain/image';
+import { cdnBucket } from '../helpers/cdn-bucket';
 import { documentClientFor, settled, useTestApi } from '../helpers/local-api';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 import { alphaPng, animatedGif, hasGpsTag, photoJpeg } from '../helpers/photos';
@@ -13,30 +12,15 @@ import { alphaPng, animatedGif, hasGpsTag, photoJpeg } from '../helpers/photos';
 /** DynamoDB Local, s3rver behind the local CDN proxy (the CloudFront Function's code), and the pipeline. */
 const t = useTestApi({ withPipeline: true });
 let origin: Origin;
-let s3: S3Client;
+const { objectKeys, contentObjects } = cdnBucket(t);
 
 beforeAll(async () => {
   origin = await startOrigin('127.0.0.1');
-  s3 = new S3Client({
-    endpoint: t.api.s3?.endpoint,
-    region: 'local',
-    forcePathStyle: true,
-    credentials: S3RVER_CREDENTIALS,
-  });
 });
 afterAll(() => origin.close());
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const ready = (images: ImageView[]) => images.length > 0 && images.every((image) => image.status === 'ready');
-
-async function objectKeys(prefix: string): Promise<string[]> {
-  const listing = await s3.send(new ListObjectsV2Command({ Bucket: t.api.s3?.bucket, Prefix: prefix }));
-  return (listing.Contents ?? []).map((object) => object.Key ?? '').sort();
-}
-
-async function contentObjects(hash: string): Promise<string[]> {
-  return [...(await objectKeys(`o/${hash}/`)), ...(await objectKeys(`v/${hash}/`))];
-}
 
 async function contentItem(hash: string) {
   const { Item } = await documentClientFor(t.api).send(

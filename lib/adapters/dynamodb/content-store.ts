@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  UpdateCommand,
+  type UpdateCommandInput,
+  type UpdateCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import type { ContentFacts, ContentRecord, ContentStore } from '../../pipeline/ports';
 import { readItem, withStorageErrors } from './client';
 import { keys } from './table-schema';
@@ -22,9 +28,17 @@ function toRecord(sha256: string, item: ContentItem): ContentRecord {
   };
 }
 
-function conditionFailed(error: unknown): boolean {
-  return (error as Error).name === 'ConditionalCheckFailedException';
+/** A conditional write's outcome: null when its condition did not hold, nothing written. */
+async function unlessConditionFailed<T>(write: Promise<T>): Promise<T | null> {
+  try {
+    return await write;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return null;
+    throw error;
+  }
 }
+
+type ContentUpdate = Omit<UpdateCommandInput, 'TableName' | 'Key'>;
 
 /**
  * One `CONTENT#<sha256>` item per distinct original. References are a number set of image ids: DynamoDB
@@ -40,25 +54,16 @@ export class DynamoContentStore implements ContentStore {
   ) {}
 
   async acquire(sha256: string, imageId: number): Promise<ContentRecord | null> {
-    try {
-      const { Attributes } = await withStorageErrors(() =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.content(sha256),
-            UpdateExpression: 'ADD #refs :ref',
-            ConditionExpression: 'attribute_not_exists(#deleting)',
-            ExpressionAttributeNames: { '#refs': 'refs', '#deleting': 'deletingSince' },
-            ExpressionAttributeValues: { ':ref': new Set([imageId]) },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return toRecord(sha256, (Attributes ?? {}) as ContentItem);
-    } catch (error) {
-      if (conditionFailed(error)) return null;
-      throw error;
-    }
+    const written = await unlessConditionFailed(
+      this.update(sha256, {
+        UpdateExpression: 'ADD #refs :ref',
+        ConditionExpression: 'attribute_not_exists(#deleting)',
+        ExpressionAttributeNames: { '#refs': 'refs', '#deleting': 'deletingSince' },
+        ExpressionAttributeValues: { ':ref': new Set([imageId]) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return written ? toRecord(sha256, (written.Attributes ?? {}) as ContentItem) : null;
   }
 
   async find(sha256: string): Promise<ContentRecord | null> {
@@ -67,31 +72,22 @@ export class DynamoContentStore implements ContentStore {
   }
 
   async claimRender(sha256: string, now: number, leaseMs: number): Promise<boolean> {
-    try {
-      await withStorageErrors(() =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.content(sha256),
-            UpdateExpression: 'SET #lease = :until',
-            ConditionExpression:
-              'attribute_exists(#refs) AND attribute_not_exists(#facts) AND attribute_not_exists(#error) ' +
-              'AND (attribute_not_exists(#lease) OR #lease < :now)',
-            ExpressionAttributeNames: {
-              '#lease': 'leaseUntil',
-              '#refs': 'refs',
-              '#facts': 'facts',
-              '#error': 'renderError',
-            },
-            ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+    const written = await unlessConditionFailed(
+      this.update(sha256, {
+        UpdateExpression: 'SET #lease = :until',
+        ConditionExpression:
+          'attribute_exists(#refs) AND attribute_not_exists(#facts) AND attribute_not_exists(#error) ' +
+          'AND (attribute_not_exists(#lease) OR #lease < :now)',
+        ExpressionAttributeNames: {
+          '#lease': 'leaseUntil',
+          '#refs': 'refs',
+          '#facts': 'facts',
+          '#error': 'renderError',
+        },
+        ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
+      }),
+    );
+    return written !== null;
   }
 
   async completeRender(sha256: string, facts: ContentFacts): Promise<void> {
@@ -103,67 +99,43 @@ export class DynamoContentStore implements ContentStore {
   }
 
   async dropLease(sha256: string): Promise<void> {
-    await withStorageErrors(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.content(sha256),
-          UpdateExpression: 'REMOVE #lease',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#lease': 'leaseUntil' },
-        }),
-      ),
-    ).catch((error) => {
-      if (!conditionFailed(error)) throw error;
-    });
+    await unlessConditionFailed(
+      this.update(sha256, {
+        UpdateExpression: 'REMOVE #lease',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#lease': 'leaseUntil' },
+      }),
+    );
   }
 
   async release(sha256: string, imageId: number): Promise<number> {
-    try {
-      const { Attributes } = await withStorageErrors(() =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.content(sha256),
-            UpdateExpression: 'DELETE #refs :ref',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#refs': 'refs' },
-            ExpressionAttributeValues: { ':ref': new Set([imageId]) },
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return (Attributes as ContentItem | undefined)?.refs?.size ?? 0;
-    } catch (error) {
-      if (conditionFailed(error)) return 0;
-      throw error;
-    }
+    const written = await unlessConditionFailed(
+      this.update(sha256, {
+        UpdateExpression: 'DELETE #refs :ref',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#refs': 'refs' },
+        ExpressionAttributeValues: { ':ref': new Set([imageId]) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return (written?.Attributes as ContentItem | undefined)?.refs?.size ?? 0;
   }
 
   async beginDeletion(sha256: string, now: number): Promise<boolean> {
-    try {
-      await withStorageErrors(() =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: keys.content(sha256),
-            UpdateExpression: 'SET #deleting = if_not_exists(#deleting, :now)',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#refs)',
-            ExpressionAttributeNames: { '#deleting': 'deletingSince', '#refs': 'refs' },
-            ExpressionAttributeValues: { ':now': now },
-          }),
-        ),
-      );
-      return true;
-    } catch (error) {
-      if (conditionFailed(error)) return false;
-      throw error;
-    }
+    const written = await unlessConditionFailed(
+      this.update(sha256, {
+        UpdateExpression: 'SET #deleting = if_not_exists(#deleting, :now)',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#refs)',
+        ExpressionAttributeNames: { '#deleting': 'deletingSince', '#refs': 'refs' },
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+    return written !== null;
   }
 
   async finishDeletion(sha256: string): Promise<void> {
-    try {
-      await withStorageErrors(() =>
+    await unlessConditionFailed(
+      withStorageErrors(() =>
         this.client.send(
           new DeleteCommand({
             TableName: this.tableName,
@@ -172,10 +144,14 @@ export class DynamoContentStore implements ContentStore {
             ExpressionAttributeNames: { '#deleting': 'deletingSince', '#refs': 'refs' },
           }),
         ),
-      );
-    } catch (error) {
-      if (!conditionFailed(error)) throw error;
-    }
+      ),
+    );
+  }
+
+  private update(sha256: string, input: ContentUpdate): Promise<UpdateCommandOutput> {
+    return withStorageErrors(() =>
+      this.client.send(new UpdateCommand({ TableName: this.tableName, Key: keys.content(sha256), ...input })),
+    );
   }
 
   /** A render's outcome lands only while the content is referenced (its renderer holds a reference). */
@@ -185,17 +161,11 @@ export class DynamoContentStore implements ContentStore {
     names: Record<string, string>,
     value: unknown,
   ): Promise<void> {
-    await withStorageErrors(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.content(sha256),
-          UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(#refs)',
-          ExpressionAttributeNames: { ...names, '#refs': 'refs', '#lease': 'leaseUntil' },
-          ExpressionAttributeValues: { ':value': value },
-        }),
-      ),
-    );
+    await this.update(sha256, {
+      UpdateExpression: expression,
+      ConditionExpression: 'attribute_exists(#refs)',
+      ExpressionAttributeNames: { ...names, '#refs': 'refs', '#lease': 'leaseUntil' },
+      ExpressionAttributeValues: { ':value': value },
+    });
   }
 }
