@@ -1,5 +1,6 @@
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseVariantWidths } from '../lib/domain/variant-ladder';
 import { acknowledgeFindings } from './nag-acknowledgements';
 import { ProductImagesStack } from './stack';
 import { stageName } from './stages';
@@ -13,10 +14,13 @@ export function createApp(app: App): ProductImagesStack {
     throw new Error('give both -c cdnDomain=… and -c cdnCertificateArn=…, or neither');
   }
   const debug = app.node.tryGetContext('debug');
+  const variantWidths = app.node.tryGetContext('variantWidths');
   const stack = new ProductImagesStack(app, `ProductImages-${stage}`, {
     stage,
     debug: debug === true || debug === 'true',
     alarmEmail: app.node.tryGetContext('alarmEmail') || undefined,
+    // Checked here, at synth, so a wrong list never reaches a deployed renderer.
+    variantWidths: parseVariantWidths(variantWidths === undefined ? undefined : String(variantWidths)),
     cdnDomain: cdnDomainName
       ? { name: String(cdnDomainName), certificateArn: String(cdnCertificateArn) }
       : undefined,

@@ -90,6 +90,11 @@ export interface ProductImagesStackProps extends StackProps {
   debug?: boolean;
   /** Where alarms are e-mailed (`-c alarmEmail=…`); without it synth warns that nobody hears them. */
   alarmEmail?: string;
+  /**
+   * The renderer's ladder (`-c variantWidths=352,640,1200`); the default otherwise. Changing it breaks
+   * no URL: each original's key names the rungs it has (README: Storefront variants).
+   */
+  variantWidths?: readonly number[];
 }
 
 /** How long an overwritten or deleted image object can still be brought back. */
@@ -166,7 +171,7 @@ export class ProductImagesStack extends Stack {
     });
 
     // ---- CDN -----------------------------------------------------------------------------------
-    const variantWidths = DEFAULT_VARIANT_WIDTHS;
+    const variantWidths = props.variantWidths ?? DEFAULT_VARIANT_WIDTHS;
     // Keys never change content, so copies are cached as long as CloudFront allows.
     const immutableImages = new CachePolicy(this, 'ImmutableImages', {
       comment: 'Image copies: keys are never reused, so cache for a year and ignore cookies and queries',
@@ -204,7 +209,7 @@ export class ProductImagesStack extends Stack {
     const variantRouter = new CloudFrontFunction(this, 'VariantRouter', {
       comment: 'cdn_url?width=N and Accept to the rendition key',
       runtime: FunctionRuntime.JS_2_0,
-      code: FunctionCode.fromInline(variantRouterCode(variantWidths)),
+      code: FunctionCode.fromInline(variantRouterCode()),
     });
     const distribution = new Distribution(this, 'Cdn', {
       comment: `product-images ${props.stage} CDN`,

@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamodb/client';
 import { DynamoContentStore } from './adapters/dynamodb/content-store';
 import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
+import { DynamoTableWalk } from './adapters/dynamodb/table-walk';
 import { EventBridgeSettledSink } from './adapters/eventbridge/settled-events';
 import { FileDeadLetterSink } from './adapters/file/dead-letter-file';
 import { FileSettledSink } from './adapters/file/settled-events-file';
@@ -19,6 +20,7 @@ import { type FetchPolicy, openImage } from './pipeline/image-fetcher';
 import type { DeadLetterSink, SettledEventSink } from './pipeline/ports';
 import type { PipelineDependencies } from './pipeline/process-changes';
 import { DEFAULT_MAX_PIXELS, renderImage } from './rendering/render-image';
+import type { RerenderDependencies } from './rerender/rerender';
 
 /*
  * Apart from `service.ts` (the API functions' wiring) because it brings in sharp, which only the
@@ -96,5 +98,29 @@ export function createPipelineDependencies(
     maxAttempts: config.maxCopyAttempts,
     skuConcurrency: config.skuConcurrency,
     imageConcurrency: config.imageConcurrency,
+  };
+}
+
+/** What `npm run rerender` works with: the pipeline's stores and limits, and a renderer of given rungs. */
+export function createRerenderDependencies(
+  config: PipelineConfig,
+  clients: { dynamo?: DynamoDBDocumentClient; s3?: S3Client } = {},
+): { deps: RerenderDependencies; walk: DynamoTableWalk } {
+  const dynamo =
+    clients.dynamo ?? createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const pipeline = createPipelineDependencies(config, { ...clients, dynamo });
+  return {
+    deps: {
+      ...pipeline,
+      widths: config.variantWidths,
+      renderRungs: (bytes, rungs) =>
+        renderImage(bytes, {
+          widths: config.variantWidths,
+          avifEffort: config.avifEffort,
+          maxPixels: DEFAULT_MAX_PIXELS,
+          rungs,
+        }),
+    },
+    walk: new DynamoTableWalk(dynamo, config.tableName),
   };
 }

@@ -1,22 +1,39 @@
 // CloudFront Function (cloudfront-js-2.0), viewer request: picks the rendition a `cdn_url` asks for.
 //
-// A `cdn_url` is `/o/<sha256>/<original width>/<kind>`: the original. `?width=N` asks for the smallest
-// rung at least N pixels wide (else the largest), in the best format the `Accept` header allows: AVIF,
-// then WebP, then the fallback (`jpeg` or `png`; an animation has WebP rungs only and falls back to the
-// original). The ladder is worked out from the URL alone, as the pipeline renders it, so no lookup is
-// needed. The query string is dropped and the URI rewritten to the rendition's key: the cache key is
-// that key alone, never the raw `Accept` header. Any other path passes through unchanged.
+// A `cdn_url` is `/o/<sha256>/<kind>/<rungs>`: the original, whose key lists every rung rendered for it
+// (`/o/<sha>/jpeg/352-800`). `?width=N` asks for the smallest of those rungs at least N pixels wide (else
+// the largest), in the best format the `Accept` header allows: AVIF, then WebP, then the fallback
+// (`jpeg` or `png`; an animation has WebP rungs only and falls back to the original). The rungs come
+// from the URL, so the function needs no lookup and no ladder of its own: a URL names only renditions
+// that exist, whatever `VARIANT_WIDTHS` says now. `/o/<sha>/original` (an image the renderer could not
+// decode) has no rungs: every width gets the original. The query string is dropped and the URI
+// rewritten to the rendition's key: the cache key is that key alone, never the raw `Accept` header.
+// Any other path passes through unchanged.
 //
 // Kept as plain JavaScript so the same file runs in CloudFront, in the unit tests and in local mode's
-// CDN proxy. The line below is replaced with the deployment's `VARIANT_WIDTHS` when it is loaded.
-var WIDTHS = [352, 832, 1200, 1920];
+// CDN proxy.
 
-const ORIGINAL = /^\/o\/([0-9a-f]{64})\/([1-9][0-9]{0,5})\/(jpeg|png|animated)$/;
+// Contents rendered before rungs were in the key have `/o/<sha>/<width>/<kind>` URLs, rendered with
+// this ladder and the rule of that time (the rungs the original covers): routed the same way forever.
+const LEGACY_WIDTHS = [352, 832, 1200, 1920];
+
+const ORIGINAL = /^\/o\/([0-9a-f]{64})\/(jpeg|png|animated)\/([1-9][0-9]{0,3}(?:-[1-9][0-9]{0,3}){0,15})$/;
+const UNRENDERED_ORIGINAL = /^\/o\/[0-9a-f]{64}\/original$/;
+const LEGACY_ORIGINAL = /^\/o\/([0-9a-f]{64})\/([1-9][0-9]{0,5})\/(jpeg|png|animated)$/;
 const REQUESTED_WIDTH = /^[1-9][0-9]{0,5}$/;
 
-function ladder(originalWidth) {
-  const covered = WIDTHS.filter((width) => width <= originalWidth);
+function legacyLadder(originalWidth) {
+  const covered = LEGACY_WIDTHS.filter((width) => width <= originalWidth);
   return covered.length > 0 ? covered : [originalWidth];
+}
+
+// The content's hash, kind and rungs from an original's URI; null for any other path.
+function original(uri) {
+  const current = ORIGINAL.exec(uri);
+  if (current) return { sha: current[1], kind: current[2], rungs: current[3].split('-').map(Number) };
+  const legacy = LEGACY_ORIGINAL.exec(uri);
+  if (legacy) return { sha: legacy[1], kind: legacy[3], rungs: legacyLadder(Number(legacy[2])) };
+  return null;
 }
 
 function rung(widths, requested) {
@@ -53,18 +70,22 @@ function requestedWidth(querystring) {
 // biome-ignore lint/correctness/noUnusedVariables: CloudFront calls it.
 function handler(event) {
   const request = event.request;
-  const match = ORIGINAL.exec(request.uri);
+  if (UNRENDERED_ORIGINAL.test(request.uri)) {
+    request.querystring = {};
+    return request;
+  }
+  const match = original(request.uri);
   if (!match) return request;
   const requested = requestedWidth(request.querystring);
   request.querystring = {};
   if (requested === null) return request;
-  const kind = match[3];
+  const kind = match.kind;
   const accept = request.headers.accept ? request.headers.accept.value : '';
   let format;
   if (kind !== 'animated' && accepts(accept, 'image/avif')) format = 'avif';
   else if (accepts(accept, 'image/webp')) format = 'webp';
   else if (kind === 'animated') return request;
   else format = kind;
-  request.uri = `/v/${match[1]}/${rung(ladder(Number(match[2])), requested)}.${format}`;
+  request.uri = `/v/${match.sha}/${rung(match.rungs, requested)}.${format}`;
   return request;
 }

@@ -36,10 +36,9 @@ const PASSED_ON = ['content-type', 'content-length', 'etag', 'last-modified'];
  */
 export async function startCdnProxy(options: {
   originBaseUrl: string;
-  widths: readonly number[];
   port?: number;
 }): Promise<RunningCdnProxy> {
-  const route = loadVariantRouter(options.widths);
+  const route = loadVariantRouter();
   const server = createServer(async (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();

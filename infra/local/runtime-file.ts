@@ -8,4 +8,10 @@ export interface LocalRuntime {
   dynamodbEndpoint: string;
   baseUrl: string;
   pid: number;
+  /** The CDN origin, for `npm run rerender`. */
+  s3Endpoint: string;
+  bucket: string;
+  cdnBaseUrl: string;
+  /** The ladder the running pipeline renders (`VARIANT_WIDTHS`). */
+  variantWidths: number[];
 }

@@ -93,7 +93,6 @@ async function main(): Promise<void> {
     // The CDN: the deployed CloudFront Function's code in front of the S3 server.
     const cdn = await startCdnProxy({
       originBaseUrl: s3.publicBaseUrl,
-      widths: parseVariantWidths(process.env.VARIANT_WIDTHS),
       port: process.env.CDN_PORT ? Number(process.env.CDN_PORT) : 0,
     });
     stops.push(() => cdn.stop());
@@ -140,7 +139,16 @@ async function main(): Promise<void> {
     });
     stops.push(() => poller.stop());
 
-    const runtime: LocalRuntime = { tableName, dynamodbEndpoint: dynamo.endpoint, baseUrl, pid: process.pid };
+    const runtime: LocalRuntime = {
+      tableName,
+      dynamodbEndpoint: dynamo.endpoint,
+      baseUrl,
+      pid: process.pid,
+      s3Endpoint: s3.endpoint,
+      bucket: s3.bucket,
+      cdnBaseUrl: cdn.baseUrl,
+      variantWidths: parseVariantWidths(process.env.VARIANT_WIDTHS),
+    };
     mkdirSync(resolve('.local'), { recursive: true });
     writeFileSync(RUNTIME_FILE, JSON.stringify(runtime, null, 2));
 

@@ -2,7 +2,7 @@ import { IMAGE_TYPES } from '../../lib/domain/image';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../lib/domain/pagination';
 import { MAX_ORDER, MAX_SKU_LENGTH, MAX_URL_LENGTH } from '../../lib/domain/validation';
 import { VARIANT_FORMATS } from '../../lib/domain/variant-ladder';
-import { CONTENT_TYPES } from '../../lib/pipeline/image-format';
+import { CONTENT_TYPES } from '../../lib/formats/image-formats';
 
 /**
  * The API's OpenAPI 3.1 description, written by hand beside the code and kept true by tests: every

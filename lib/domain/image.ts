@@ -94,7 +94,7 @@ export function publicUrl(cdnBaseUrl: string, key: string): string {
  * The copy's key: stored as such, or read back from a whole URL stored by an earlier version. Building
  * the URL at read time means a CDN domain set after launch applies to every image at once.
  */
-function copyKey(image: ImageCopy): string | null {
+export function copyKey(image: ImageCopy): string | null {
   if (image.object_key) return image.object_key;
   if (!image.cdn_url) return null;
   try {

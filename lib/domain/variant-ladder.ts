@@ -16,9 +16,10 @@ export const DEFAULT_AVIF_EFFORT = 3;
 /**
  * What the fallback rendition of an image is, and so which formats it has: `jpeg` for opaque stills,
  * `png` for stills with transparency, `animated` for animations (WebP rungs only; the fallback for a
- * browser without WebP is the original file).
+ * browser without WebP is the original file), `original` for an intact image the renderer cannot decode
+ * (an animated AVIF): no rungs at all, every width is served the original.
  */
-export const RENDITION_KINDS = ['jpeg', 'png', 'animated'] as const;
+export const RENDITION_KINDS = ['jpeg', 'png', 'animated', 'original'] as const;
 export type RenditionKind = (typeof RENDITION_KINDS)[number];
 
 export const VARIANT_FORMATS = ['avif', 'webp', 'jpeg', 'png'] as const;
@@ -39,16 +40,33 @@ export interface Variant {
 }
 
 /**
+ * An original's own width is no rung of its own when the widest covered rung is this close to it: a
+ * slot that wide gets at least 90 % of the pixels it asked for.
+ */
+export const OWN_WIDTH_TOLERANCE = 0.1;
+
+/** At most this many widths in `VARIANT_WIDTHS`: every rung lists in the original's key. */
+export const MAX_LADDER_WIDTHS = 16;
+
+/**
  * The widths an original of `originalWidth` pixels is rendered to, largest first: the ladder's widths
- * it covers (never upscaled), or, when it is narrower than every rung, one rung at its own width.
+ * it covers (never upscaled), and its own width when it lies between two rungs and is more than 10 %
+ * wider than the widest covered one (so a 2x slot of an 800 px photo gets 800 px, not 352). An original
+ * narrower than every rung gets one rung at its own width.
  */
 export function ladderFor(originalWidth: number, widths: readonly number[]): number[] {
-  const covered = [...new Set(widths)].filter((width) => width <= originalWidth).sort((a, b) => b - a);
-  return covered.length > 0 ? covered : [originalWidth];
+  const ascending = [...new Set(widths)].sort((a, b) => a - b);
+  const covered = ascending.filter((width) => width <= originalWidth);
+  const widestCovered = covered[covered.length - 1];
+  const largest = ascending[ascending.length - 1] ?? 0;
+  if (widestCovered === undefined) return [originalWidth];
+  const ownRung = originalWidth < largest && widestCovered < originalWidth * (1 - OWN_WIDTH_TOLERANCE);
+  return (ownRung ? [...covered, originalWidth] : covered).reverse();
 }
 
 /** The formats every rung of a kind is rendered in, best first. */
 export function formatsFor(kind: RenditionKind): VariantFormat[] {
+  if (kind === 'original') return [];
   if (kind === 'animated') return ['webp'];
   return ['avif', 'webp', kind];
 }
@@ -59,23 +77,40 @@ export function rungFor(ladder: readonly number[], requested: number): number {
   return ascending.find((width) => width >= requested) ?? (ascending[ascending.length - 1] as number);
 }
 
-/** Parses `VARIANT_WIDTHS` (`"352,832,1200,1920"`): positive integers up to 8,192, at least one. */
+/** Parses `VARIANT_WIDTHS` (`"352,832,1200,1920"`): 1 to 16 positive integers up to 8,192. */
 export function parseVariantWidths(text: string | undefined): number[] {
   if (text === undefined || text.trim() === '') return [...DEFAULT_VARIANT_WIDTHS];
   const widths = text.split(',').map((part) => Number(part.trim()));
-  if (widths.some((width) => !Number.isInteger(width) || width < 1 || width > 8192)) {
-    throw new Error(`VARIANT_WIDTHS must be a comma-separated list of widths from 1 to 8192, not "${text}"`);
+  if (
+    widths.length > MAX_LADDER_WIDTHS ||
+    widths.some((width) => !Number.isInteger(width) || width < 1 || width > 8192)
+  ) {
+    throw new Error(
+      `VARIANT_WIDTHS must be a comma-separated list of 1 to ${MAX_LADDER_WIDTHS} widths from 1 to 8192, not "${text}"`,
+    );
   }
   return [...new Set(widths)].sort((a, b) => a - b);
 }
 
+/** The distinct rung widths of a set of renditions, ascending. */
+export function rungsOf(variants: readonly Pick<Variant, 'width'>[]): number[] {
+  return [...new Set(variants.map((variant) => variant.width))].sort((a, b) => a - b);
+}
+
 /**
- * Object keys. The original's key carries what the CDN function needs to pick a rung without a lookup:
- * its width and its kind. Everything under a hash is derived from the bytes alone, so equal bytes from
- * any URL or SKU land on the same keys.
+ * Object keys. The original's key names every rung rendered for it (`o/<sha256>/<kind>/352-800`), so
+ * the CDN function picks a rung from the URL alone, and a URL only ever names rungs that exist: a
+ * ladder changed later cannot make it point at a rendition nobody rendered. Rungs added later give the
+ * original a new key beside the old one, which keeps working. Everything under a hash is derived from
+ * the bytes alone, so equal bytes from any URL or SKU land on the same keys.
  */
 export const contentKeys = {
-  original: (sha256: string, width: number, kind: RenditionKind) => `o/${sha256}/${width}/${kind}`,
+  original: (sha256: string, kind: RenditionKind, rungs: readonly number[]) =>
+    kind === 'original' || rungs.length === 0
+      ? `o/${sha256}/original`
+      : `o/${sha256}/${kind}/${[...rungs].sort((a, b) => a - b).join('-')}`,
+  /** The key contents rendered before rungs were in the key used: width and kind only. */
+  legacyOriginal: (sha256: string, width: number, kind: RenditionKind) => `o/${sha256}/${width}/${kind}`,
   variant: (sha256: string, width: number, format: VariantFormat) => `v/${sha256}/${width}.${format}`,
   /** Every object of one content, for its deletion. */
   prefixes: (sha256: string) => [`o/${sha256}/`, `v/${sha256}/`],

@@ -1,10 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { contentKeys } from '../domain/variant-ladder';
+import { contentKeys, rungsOf } from '../domain/variant-ladder';
 import type { Logger } from '../logger';
 import type { PipelineMetrics } from '../metrics';
 import { RenderError } from '../rendering/render-image';
 import { permanent, transient } from './fetch-errors';
-import type { ContentFacts, ContentRecord, ContentStore, ImageObjectStore, ImageRenderer } from './ports';
+import type {
+  ContentFacts,
+  ContentRecord,
+  ContentStore,
+  ImageObjectStore,
+  ImageProgress,
+  ImageRenderer,
+} from './ports';
 
 export interface ContentTiming {
   /** How long a render lease lasts: longer than any render, shorter than waiting for a dead worker. */
@@ -44,6 +51,27 @@ export interface PublishedContent {
   rendered: boolean;
 }
 
+/** Where a content's original lives (and so what its images' `cdn_url` is). */
+export function originalKeyOf(sha256: string, facts: ContentFacts): string {
+  return facts.original_key ?? contentKeys.legacyOriginal(sha256, facts.width, facts.kind);
+}
+
+/** What an image records when it is `ready` on a content: the content's facts and keys. */
+export function readyProgress(sha256: string, facts: ContentFacts): ImageProgress {
+  return {
+    status: 'ready',
+    object_key: originalKeyOf(sha256, facts),
+    width: facts.width,
+    height: facts.height,
+    bytes: facts.bytes,
+    content_type: facts.content_type,
+    content_sha256: sha256,
+    thumbhash: facts.thumbhash,
+    dominant_color: facts.dominant_color,
+    variants: facts.variants,
+  };
+}
+
 async function deleteObjects(sha256: string, deps: ContentDependencies): Promise<void> {
   await Promise.all(contentKeys.prefixes(sha256).map((prefix) => deps.objects.deletePrefix(prefix)));
   await deps.contents.finishDeletion(sha256);
@@ -77,12 +105,9 @@ async function renderAndStore(
   let facts: ContentFacts;
   try {
     const rendition = await deps.renderLimit(() => deps.render(original));
+    const originalKey = contentKeys.original(sha256, rendition.kind, rungsOf(rendition.variants));
     await Promise.all([
-      deps.objects.put(
-        contentKeys.original(sha256, rendition.width, rendition.kind),
-        rendition.original.body,
-        rendition.original.contentType,
-      ),
+      deps.objects.put(originalKey, rendition.original.body, rendition.original.contentType),
       ...rendition.variants.map((variant) =>
         deps.objects.put(
           contentKeys.variant(sha256, variant.width, variant.format),
@@ -95,6 +120,7 @@ async function renderAndStore(
       width: rendition.width,
       height: rendition.height,
       kind: rendition.kind,
+      original_key: originalKey,
       variants: rendition.variants.map(({ width, height, format }) => ({ width, height, format })),
       thumbhash: rendition.thumbhash,
       dominant_color: rendition.dominantColor,

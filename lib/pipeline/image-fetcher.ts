@@ -3,9 +3,10 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { CONTENT_TYPES, type Dimensions, type ImageFormat } from '../formats/image-formats';
 import { type AddressPolicy, isAllowedAddress } from './address-policy';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
-import { CONTENT_TYPES, type Dimensions, type ImageFormat, ImageSniffer } from './image-format';
+import { ImageSniffer } from './image-format';
 
 export interface ResolvedAddress {
   address: string;

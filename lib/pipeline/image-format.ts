@@ -1,26 +1,11 @@
-import { avifDimensions } from './avif-dimensions';
-
-/** Image formats told apart by their first bytes, whatever the origin's Content-Type claims. */
-export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'avif';
-
-export const CONTENT_TYPES: Record<ImageFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-};
+import { avifDimensions } from '../formats/avif-dimensions';
+import type { Dimensions, ImageFormat } from '../formats/image-formats';
 
 /** Bytes needed to tell every format apart, but for an ISO-BMFF file's brand list (see sniffLength). */
 export const SNIFF_BYTES = 32;
 
 /** An `ftyp` box longer than this is not read whole: real files list a handful of brands. */
 const MAX_FTYP_BYTES = 4096;
-
-export interface Dimensions {
-  width: number;
-  height: number;
-}
 
 const ascii = (bytes: Buffer, start: number, end: number) => bytes.toString('latin1', start, end);
 

@@ -13,6 +13,8 @@ export interface ImageObjectStore {
   delete(key: string): Promise<void>;
   /** Deletes every object whose key starts with `prefix`. */
   deletePrefix(prefix: string): Promise<void>;
+  /** The object's bytes; null when there is no such object. */
+  get(key: string): Promise<Buffer | null>;
 }
 
 /** What rendering one content made: copied onto every image with those bytes. */
@@ -20,9 +22,15 @@ export interface ContentFacts {
   width: number;
   height: number;
   kind: RenditionKind;
+  /**
+   * The original's key, naming every rung rendered (`contentKeys.original`). Absent on contents
+   * rendered before rungs were in the key: theirs is `contentKeys.legacyOriginal`.
+   */
+  original_key?: string;
   variants: Variant[];
-  thumbhash: string;
-  dominant_color: string;
+  /** Absent when no placeholder could be made (an original the renderer cannot decode). */
+  thumbhash?: string;
+  dominant_color?: string;
   bytes: number;
   content_type: string;
 }
@@ -53,6 +61,12 @@ export interface ContentStore {
   claimRender(sha256: string, now: number, leaseMs: number): Promise<boolean>;
   completeRender(sha256: string, facts: ContentFacts): Promise<void>;
   failRender(sha256: string, reason: string): Promise<void>;
+  /**
+   * Replaces the facts of a rendered content with `facts` (more rungs, a new original key), only while
+   * its original key is still `previousKey` (null: the legacy key) and it is referenced and not being
+   * deleted. False, writing nothing, otherwise.
+   */
+  extendRender(sha256: string, previousKey: string | null, facts: ContentFacts): Promise<boolean>;
   dropLease(sha256: string): Promise<void>;
   /** Removes the reference; answers how many remain (0 also when the content is unknown). */
   release(sha256: string, imageId: number): Promise<number>;
@@ -76,6 +90,17 @@ export interface ImageStatusStore {
    * `lastRead` is a recent read of the set, which saves a read when the image has not moved since.
    */
   record(sku: string, imageId: number, progress: ImageProgress, lastRead?: ImageSet | null): Promise<boolean>;
+  /**
+   * `record`, only while the image is `ready` with `expectedSha256` as its content hash (null: none
+   * recorded yet). `npm run rerender` writes with it, so it never overwrites what a POST or the pipeline
+   * wrote since it read the image. False, writing nothing, when the image is gone or has changed.
+   */
+  recordIfUnchanged(
+    sku: string,
+    imageId: number,
+    expectedSha256: string | null,
+    progress: ImageProgress,
+  ): Promise<boolean>;
   /** Marks `version` announced if it is still current and was not announced before (see settlement.ts). */
   markAnnounced(sku: string, version: string): Promise<boolean>;
 }

@@ -1,15 +1,15 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { ImageSet, StoredImage } from '../domain/image';
-import { contentKeys } from '../domain/variant-ladder';
+
 import { childLogger, type Logger } from '../logger';
 import { RenderError } from '../rendering/render-image';
 import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
 import { mapWithConcurrency } from './concurrency';
 import { type DigestedBytes, readDigested } from './content-digest';
-import { type ContentDependencies, publishContent, releaseContent } from './content-publisher';
+import { type ContentDependencies, publishContent, readyProgress, releaseContent } from './content-publisher';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
-import { objectKey } from './object-key';
-import type { DeadLetterSink, ImageOpener, ImageProgress, ImageStatusStore, SettledEventSink } from './ports';
+import { legacyCopyKey, objectKey } from './object-key';
+import type { DeadLetterSink, ImageOpener, ImageStatusStore, SettledEventSink } from './ports';
 import { announceIfSettled, type SettlementPorts } from './settlement';
 
 export interface PipelineDependencies extends ContentDependencies {
@@ -141,19 +141,7 @@ async function publish(
   record: ImageSetChangeRecord,
 ): Promise<void> {
   const { facts, rendered } = await publishContent(sha256, image.id, original.bytes, deps);
-  const ready: ImageProgress = {
-    status: 'ready',
-    object_key: contentKeys.original(sha256, facts.width, facts.kind),
-    width: facts.width,
-    height: facts.height,
-    bytes: facts.bytes,
-    content_type: facts.content_type,
-    content_sha256: sha256,
-    thumbhash: facts.thumbhash,
-    dominant_color: facts.dominant_color,
-    variants: facts.variants,
-  };
-  const recorded = await deps.statuses.record(record.sku, image.id, ready);
+  const recorded = await deps.statuses.record(record.sku, image.id, readyProgress(sha256, facts));
   if (!recorded) {
     // A later POST removed the image while it was being published: its reference goes with it.
     await releaseContent(sha256, image.id, deps);
@@ -178,12 +166,14 @@ async function publish(
 async function processRecord(record: ImageSetChangeRecord, deps: PipelineDependencies): Promise<boolean> {
   const { copy, remove } = workFor(record);
   await Promise.all(
-    remove.map((image) =>
-      image.content_sha256
-        ? releaseContent(image.content_sha256, image.id, deps)
-        : // Copies made before content addressing live under the image's own key.
-          deps.objects.delete(objectKey(record.sku, image.id)),
-    ),
+    remove.map(async (image) => {
+      if (image.content_sha256) await releaseContent(image.content_sha256, image.id, deps);
+      // Copies made before content addressing live under the image's own key; `npm run rerender`
+      // records the hash on such an image before it moves it, so both may be there.
+      const legacy = legacyCopyKey(image);
+      if (legacy || !image.content_sha256)
+        await deps.objects.delete(legacy ?? objectKey(record.sku, image.id));
+    }),
   );
   if (copy.length === 0) return true;
 

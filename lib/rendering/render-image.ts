@@ -7,7 +7,9 @@ import {
   type Variant,
   type VariantFormat,
 } from '../domain/variant-ladder';
-import { CONTENT_TYPES, type ImageFormat } from '../pipeline/image-format';
+import { avifDimensions } from '../formats/avif-dimensions';
+import { publishableAvifSequence } from '../formats/avif-sequence';
+import { CONTENT_TYPES, type ImageFormat } from '../formats/image-formats';
 import { placeholderOf } from './placeholder';
 import { stripMetadata } from './strip-metadata';
 
@@ -20,6 +22,11 @@ export interface RenderOptions {
   maxPixels: number;
   /** Renders only these of the formats the image's kind has (the benchmark times each format alone). */
   formats?: readonly VariantFormat[];
+  /**
+   * Renders exactly these rungs (those no wider than the image) instead of the ladder of `widths`:
+   * `npm run rerender` adds the rungs a newer ladder has to a content rendered before.
+   */
+  rungs?: readonly number[];
 }
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -39,10 +46,10 @@ export interface Rendition {
   kind: RenditionKind;
   /** Largest rung first, each rung's formats best first. */
   variants: RenderedVariant[];
-  /** ThumbHash of a rendition at most 100 px on a side, base64. */
-  thumbhash: string;
-  /** `#rrggbb`. */
-  dominantColor: string;
+  /** ThumbHash of a rendition at most 100 px on a side, base64; absent when nothing could be decoded. */
+  thumbhash?: string;
+  /** `#rrggbb`; absent when nothing could be decoded. */
+  dominantColor?: string;
 }
 
 /** A valid header over data that cannot be rendered: the image fails for good, with this reason. */
@@ -132,8 +139,47 @@ function renderFailure(error: unknown): RenderError {
   if (/premature end|truncated|read error|unexpected end/i.test(message)) {
     return new RenderError('image data truncated');
   }
-  if (/unsupported/i.test(message)) return new RenderError('image encoding not supported');
+  if (/unsupported/i.test(message)) return new RenderError(ENCODING_NOT_SUPPORTED);
   return new RenderError('image data corrupt');
+}
+
+const ENCODING_NOT_SUPPORTED = 'image encoding not supported';
+
+/**
+ * An intact image this libvips cannot decode but browsers show (an animated AVIF): published as it is,
+ * metadata blanked, with no renditions and no placeholder. Null for anything else.
+ */
+function unrenderedOriginal(bytes: Buffer, options: RenderOptions): Rendition | null {
+  const dimensions = avifDimensions(bytes);
+  const sequence = publishableAvifSequence(bytes);
+  if (sequence.outcome === 'truncated') throw new RenderError('image data truncated');
+  if (!dimensions || sequence.outcome !== 'publishable') return null;
+  if (dimensions.width * dimensions.height > options.maxPixels) {
+    throw new RenderError(`image over ${megapixels(options.maxPixels)} megapixels`);
+  }
+  return {
+    original: { body: sequence.bytes, contentType: CONTENT_TYPES.avif },
+    width: dimensions.width,
+    height: dimensions.height,
+    kind: 'original',
+    variants: [],
+  };
+}
+
+/**
+ * Renders one original: its whole ladder (see `renderLadder`), or, when the data is intact but this
+ * libvips cannot decode it, the original alone (see `unrenderedOriginal`).
+ */
+export async function renderImage(bytes: Buffer, options: RenderOptions): Promise<Rendition> {
+  try {
+    return await renderLadder(bytes, options);
+  } catch (error) {
+    if (error instanceof RenderError && error.reason === ENCODING_NOT_SUPPORTED) {
+      const original = unrenderedOriginal(bytes, options);
+      if (original) return original;
+    }
+    throw error;
+  }
 }
 
 /**
@@ -144,7 +190,7 @@ function renderFailure(error: unknown): RenderError {
  * (sharp's `clone()`), largest first: oriented by EXIF, converted to sRGB, metadata stripped (sharp
  * keeps none unless asked), never enlarged.
  */
-export async function renderImage(bytes: Buffer, options: RenderOptions): Promise<Rendition> {
+async function renderLadder(bytes: Buffer, options: RenderOptions): Promise<Rendition> {
   const input = { limitInputPixels: options.maxPixels, failOn: 'error' as const };
   let metadata: Metadata;
   try {
@@ -172,7 +218,10 @@ export async function renderImage(bytes: Buffer, options: RenderOptions): Promis
     const kind: RenditionKind = animated ? 'animated' : placeholder.transparent ? 'png' : 'jpeg';
     const base = animated ? sharp(bytes, { ...input, animated: true }).toColourspace('srgb') : still;
     const variants: RenderedVariant[] = [];
-    for (const rung of ladderFor(width, options.widths)) {
+    const rungs = options.rungs
+      ? [...options.rungs].filter((rung) => rung <= width).sort((a, b) => b - a)
+      : ladderFor(width, options.widths);
+    for (const rung of rungs) {
       const resized = base.clone().resize({ width: rung, withoutEnlargement: true });
       const outputs = await Promise.all(
         formatsFor(kind)

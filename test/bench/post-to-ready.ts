@@ -20,7 +20,6 @@ import {
   startApiServer,
   startLocalPipeline,
 } from '../../infra/local/service';
-import { DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { createLogger } from '../../lib/logger';
 import { FIXTURES_DIR } from '../helpers/fixtures';
 import { photoJpeg } from '../helpers/photos';
@@ -28,7 +27,7 @@ import { photoJpeg } from '../helpers/photos';
 const RUNS = 5;
 const dynamo = await startDynamoDbLocal();
 const s3 = await startS3Local({ bucket: 'bench-variants' });
-const cdn = await startCdnProxy({ originBaseUrl: s3.publicBaseUrl, widths: DEFAULT_VARIANT_WIDTHS });
+const cdn = await startCdnProxy({ originBaseUrl: s3.publicBaseUrl });
 // The phone photo of the fixtures at 3 MP (as the render-cost figures use), else a drawn one.
 const phone = join(FIXTURES_DIR, 'images', 'libavif-dog_exif_extended_xmp_icc.jpg');
 const base = existsSync(phone)

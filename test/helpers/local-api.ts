@@ -18,7 +18,6 @@ import {
 } from '../../infra/local/service';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import type { ImageView } from '../../lib/domain/image';
-import { DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { createLogger } from '../../lib/logger';
 import { OpenApiValidator } from './openapi-validator';
 
@@ -60,7 +59,7 @@ export async function startTestApi(options: { withPipeline?: boolean } = {}): Pr
   if (options.withPipeline) {
     s3 = await startS3Local({ bucket: 'cdn-origin' });
     stops.push(s3.stop);
-    const cdn = await startCdnProxy({ originBaseUrl: s3.publicBaseUrl, widths: DEFAULT_VARIANT_WIDTHS });
+    const cdn = await startCdnProxy({ originBaseUrl: s3.publicBaseUrl });
     stops.unshift(cdn.stop);
     cdnBaseUrl = cdn.baseUrl;
     deadLetterFile = join(mkdtempSync(join(tmpdir(), 'product-images-dlq-')), 'dead-letters.jsonl');

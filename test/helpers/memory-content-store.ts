@@ -56,6 +56,14 @@ export class MemoryContentStore implements ContentStore {
     entry.leaseUntil = undefined;
   }
 
+  async extendRender(sha256: string, previousKey: string | null, facts: ContentFacts): Promise<boolean> {
+    const entry = this.entries.get(sha256);
+    if (!entry?.facts || entry.refs.size === 0 || entry.deletingSince !== undefined) return false;
+    if ((entry.facts.original_key ?? null) !== previousKey) return false;
+    entry.facts = facts;
+    return true;
+  }
+
   async dropLease(sha256: string): Promise<void> {
     const entry = this.entries.get(sha256);
     if (entry) entry.leaseUntil = undefined;

@@ -37,6 +37,10 @@ export class MemoryObjectStore implements ImageObjectStore {
     for (const key of [...this.objects.keys()]) if (key.startsWith(prefix)) this.objects.delete(key);
   }
 
+  async get(key: string): Promise<Buffer | null> {
+    return this.objects.get(key)?.body ?? null;
+  }
+
   keys(prefix = ''): string[] {
     return [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
   }
@@ -62,6 +66,17 @@ export class MemoryStatusStore implements ImageStatusStore {
       Object.fromEntries(Object.entries(progress).filter(([, value]) => value !== undefined)),
     );
     return true;
+  }
+
+  async recordIfUnchanged(
+    sku: string,
+    imageId: number,
+    expectedSha256: string | null,
+    progress: Partial<StoredImage>,
+  ): Promise<boolean> {
+    const image = this.sets.get(sku)?.images.find((candidate) => candidate.id === imageId);
+    if (image?.status !== 'ready' || (image.content_sha256 ?? null) !== expectedSha256) return false;
+    return this.record(sku, imageId, progress);
   }
 
   async markAnnounced(): Promise<boolean> {

@@ -2,9 +2,10 @@ import { Readable } from 'node:stream';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
 import type { StoredImage } from '../../lib/domain/image';
+import { CONTENT_TYPES } from '../../lib/formats/image-formats';
 import { permanent, transient } from '../../lib/pipeline/fetch-errors';
 import type { OpenedImage } from '../../lib/pipeline/image-fetcher';
-import { CONTENT_TYPES, ImageSniffer } from '../../lib/pipeline/image-format';
+import { ImageSniffer } from '../../lib/pipeline/image-format';
 
 let sequence = 100;
 

@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { variantRouterCode } from '../../infra/cdn/variant-router';
 import { STAGES } from '../../infra/stages';
 import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
-import { DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { METRIC, METRIC_NAMESPACE } from '../../lib/metrics';
 import { synthesize } from '../helpers/synth';
 
@@ -280,7 +279,7 @@ describe('CDN origin', () => {
     prod.hasResourceProperties('AWS::CloudFront::Function', {
       AutoPublish: true,
       FunctionConfig: { Runtime: 'cloudfront-js-2.0' },
-      FunctionCode: variantRouterCode(DEFAULT_VARIANT_WIDTHS),
+      FunctionCode: variantRouterCode(),
     });
     prod.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: {

@@ -2,7 +2,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { contentKeys, formatsFor, type RenditionKind } from '../../lib/domain/variant-ladder';
+import {
+  contentKeys,
+  DEFAULT_VARIANT_WIDTHS,
+  formatsFor,
+  ladderFor,
+  type RenditionKind,
+} from '../../lib/domain/variant-ladder';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
 import { processChanges } from '../../lib/pipeline/process-changes';
 import { fixtureImages, fixturesMissing, hasFixtures } from '../helpers/fixtures';
@@ -55,8 +61,14 @@ describe.skipIf(!hasFixtures)(`the pipeline on every fixture file (${fixturesMis
       outcomes.ready++;
       expect(isImage, `${file.name} is no image by its truth, yet it ended ready`).toBe(true);
       const hash = stored?.content_sha256 as string;
-      const kind = stored?.object_key?.split('/')[3] as RenditionKind;
-      expect(stored?.object_key).toBe(contentKeys.original(hash, stored?.width ?? 0, kind));
+      const kind = stored?.object_key?.split('/')[2] as RenditionKind;
+      expect(stored?.object_key).toBe(
+        contentKeys.original(
+          hash,
+          kind,
+          kind === 'original' ? [] : ladderFor(stored?.width ?? 0, DEFAULT_VARIANT_WIDTHS),
+        ),
+      );
       expect(pipeline.objects.objects.has(stored?.object_key ?? '')).toBe(true);
       const variants = stored?.variants ?? [];
       expect(new Set(variants.map((variant) => variant.format))).toEqual(new Set(formatsFor(kind)));

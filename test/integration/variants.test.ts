@@ -49,7 +49,13 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
     const photo = await photoJpeg(1600, 900, { orientation: 6, gps: true });
     const sources = [
       { path: '/phone.jpg', bytes: photo, kind: 'jpeg', size: [900, 1600], widths: [832, 352] },
-      { path: '/logo.png', bytes: await alphaPng(400, 200), kind: 'png', size: [400, 200], widths: [352] },
+      {
+        path: '/logo.png',
+        bytes: await alphaPng(400, 200),
+        kind: 'png',
+        size: [400, 200],
+        widths: [400, 352],
+      },
       {
         path: '/spin.gif',
         bytes: await animatedGif(300, 200, 3),
@@ -73,7 +79,7 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
           .toBuffer(),
         kind: 'jpeg',
         size: [500, 400],
-        widths: [352],
+        widths: [500, 352],
       },
     ];
     for (const source of sources) origin.route(source.path, serve(source.bytes, 'application/octet-stream'));
@@ -157,11 +163,14 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
     const cdnUrls = new Set(answers.map((answer) => answer.images[0]?.cdn_url));
     expect(cdnUrls.size).toBe(1);
     expect(answers.every((answer) => answer.images[0]?.content_sha256 === hash)).toBe(true);
-    expect(await objectKeys(`o/${hash}/`)).toEqual([`o/${hash}/640/jpeg`]);
+    expect(await objectKeys(`o/${hash}/`)).toEqual([`o/${hash}/jpeg/352-640`]);
     expect(await objectKeys(`v/${hash}/`)).toEqual([
       `v/${hash}/352.avif`,
       `v/${hash}/352.jpeg`,
       `v/${hash}/352.webp`,
+      `v/${hash}/640.avif`,
+      `v/${hash}/640.jpeg`,
+      `v/${hash}/640.webp`,
     ]);
     const item = await contentItem(hash);
     expect([...(item?.refs ?? [])].sort()).toEqual(answers.map((answer) => answer.images[0]?.id).sort());
@@ -176,7 +185,7 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
       await t.http.waitForImages(sku, ready, 60_000);
     }
     const stored = await contentObjects(hash);
-    expect(stored).toHaveLength(4);
+    expect(stored).toHaveLength(7);
     await t.http.post({ product_sku: 'keep-a', images: [] });
     await expect.poll(async () => (await contentItem(hash))?.refs?.size, { timeout: 10_000 }).toBe(1);
     expect(await contentObjects(hash)).toEqual(stored);
@@ -211,7 +220,7 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
     await expect
       .poll(async () => [...((await contentItem(hash))?.refs ?? [])].length, { timeout: 30_000 })
       .toBe(holders.length);
-    expect(await contentObjects(hash)).toHaveLength(4);
+    expect(await contentObjects(hash)).toHaveLength(7);
     await Promise.all(holders.map((sku) => t.http.post({ product_sku: sku, images: [] })));
     await expect.poll(() => contentObjects(hash), { timeout: 30_000 }).toEqual([]);
     await expect.poll(() => contentItem(hash), { timeout: 10_000 }).toBeUndefined();

@@ -26,13 +26,13 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
       expect(stored).toMatchObject({
         status: 'ready',
         content_sha256: hash,
-        object_key: `o/${hash}/400/jpeg`,
+        object_key: `o/${hash}/jpeg/352-400`,
       });
     }
     expect((await pipeline.contents.find(hash))?.references.sort((a, b) => a - b)).toEqual([
       1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99,
     ]);
-    expect(pipeline.objects.keys()).toHaveLength(4);
+    expect(pipeline.objects.keys()).toHaveLength(7);
   });
 
   it('an image that starts using content being deleted waits, then stores and renders it again', async () => {
@@ -43,7 +43,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     await pipeline.contents.acquire(hash, 500);
     await pipeline.contents.release(hash, 500);
     await pipeline.contents.beginDeletion(hash, Date.now());
-    await pipeline.objects.put(`o/${hash}/400/jpeg`, Buffer.from('old'), 'image/jpeg');
+    await pipeline.objects.put(`o/${hash}/jpeg/352-400`, Buffer.from('old'), 'image/jpeg');
     setTimeout(async () => {
       await pipeline.objects.deletePrefix(`o/${hash}/`);
       await pipeline.contents.finishDeletion(hash);
@@ -51,9 +51,9 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     const record = pipeline.statuses.write('late', [image(1)], 1);
     expect((await processChanges([record], pipeline.deps)).failed).toEqual([]);
     expect(pipeline.renders()).toBe(1);
-    expect(pipeline.objects.keys(`o/${hash}/`)).toEqual([`o/${hash}/400/jpeg`]);
-    expect(pipeline.objects.objects.get(`o/${hash}/400/jpeg`)?.body.equals(photo)).toBe(true);
-    expect(pipeline.objects.keys(`v/${hash}/`)).toHaveLength(3);
+    expect(pipeline.objects.keys(`o/${hash}/`)).toEqual([`o/${hash}/jpeg/352-400`]);
+    expect(pipeline.objects.objects.get(`o/${hash}/jpeg/352-400`)?.body.equals(photo)).toBe(true);
+    expect(pipeline.objects.keys(`v/${hash}/`)).toHaveLength(6);
   });
 
   it('finishes a deletion its worker left long ago, then renders', async () => {
@@ -144,7 +144,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     });
     // An earlier attempt hashed `before`, took its reference and stored its original, then failed.
     await pipeline.contents.acquire(sha256(before), 1);
-    await pipeline.objects.put(`o/${sha256(before)}/400/jpeg`, before, 'image/jpeg');
+    await pipeline.objects.put(`o/${sha256(before)}/jpeg/352-400`, before, 'image/jpeg');
     const record = pipeline.statuses.write(
       'changed',
       [image(1, { content_sha256: sha256(before), attempts: 1 })],

@@ -100,7 +100,7 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(result.batchItemFailures).toEqual([]);
     const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
     expect(puts.map((put) => put.Key).sort()).toEqual(
-      [`o/${sha}/8/jpeg`, `v/${sha}/8.avif`, `v/${sha}/8.jpeg`, `v/${sha}/8.webp`].sort(),
+      [`o/${sha}/jpeg/8`, `v/${sha}/8.avif`, `v/${sha}/8.jpeg`, `v/${sha}/8.webp`].sort(),
     );
     for (const put of puts) {
       expect(put).toMatchObject({
@@ -119,7 +119,7 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(last?.ExpressionAttributeValues).toMatchObject({
       ':id': 2,
       ':status': 'ready',
-      ':object_key': `o/${sha}/8/jpeg`,
+      ':object_key': `o/${sha}/jpeg/8`,
       ':width': 8,
       ':height': 6,
       ':bytes': bytes.length,
@@ -278,7 +278,7 @@ describe('the stream handler with mocked AWS clients', () => {
 
   it('releases the content of a removed image, and deletes its objects with the last reference', async () => {
     s3.on(ListObjectsV2Command).resolves({
-      Contents: [{ Key: `o/${sha}/8/jpeg` }, { Key: `v/${sha}/8.avif` }],
+      Contents: [{ Key: `o/${sha}/jpeg/8` }, { Key: `v/${sha}/8.avif` }],
     });
     ddb.on(DeleteCommand).resolves({});
     await handlerWith(openPng)(

@@ -34,9 +34,15 @@ async function expectDecodable(rendition: Rendition): Promise<void> {
 }
 
 describe('the ladder', () => {
-  it('never upscales, gives a tiny original one rung at its own width, and lists largest first', () => {
+  it('never upscales, gives an original its own width as a rung unless a rung is within 10 %, and lists largest first', () => {
     expect(ladderFor(4000, DEFAULT_VARIANT_WIDTHS)).toEqual([1920, 1200, 832, 352]);
-    expect(ladderFor(1000, DEFAULT_VARIANT_WIDTHS)).toEqual([832, 352]);
+    expect(ladderFor(1920, DEFAULT_VARIANT_WIDTHS)).toEqual([1920, 1200, 832, 352]);
+    expect(ladderFor(1600, DEFAULT_VARIANT_WIDTHS)).toEqual([1600, 1200, 832, 352]);
+    expect(ladderFor(1300, DEFAULT_VARIANT_WIDTHS)).toEqual([1200, 832, 352]);
+    expect(ladderFor(1000, DEFAULT_VARIANT_WIDTHS)).toEqual([1000, 832, 352]);
+    expect(ladderFor(924, DEFAULT_VARIANT_WIDTHS)).toEqual([832, 352]);
+    expect(ladderFor(925, DEFAULT_VARIANT_WIDTHS)).toEqual([925, 832, 352]);
+    expect(ladderFor(800, DEFAULT_VARIANT_WIDTHS)).toEqual([800, 352]);
     expect(ladderFor(352, DEFAULT_VARIANT_WIDTHS)).toEqual([352]);
     expect(ladderFor(351, DEFAULT_VARIANT_WIDTHS)).toEqual([351]);
     expect(ladderFor(1, DEFAULT_VARIANT_WIDTHS)).toEqual([1]);
@@ -56,6 +62,7 @@ describe('the ladder', () => {
           const rung = rungFor(ladder, slot);
           expect(ladder).toContain(rung);
           if (rung < slot) expect(rung).toBe(Math.max(...ladder));
+          expect(rung).toBeGreaterThanOrEqual(0.9 * Math.min(slot, original, Math.max(...widths)));
         },
       ),
     );
@@ -65,6 +72,7 @@ describe('the ladder', () => {
     expect(formatsFor('jpeg')).toEqual(['avif', 'webp', 'jpeg']);
     expect(formatsFor('png')).toEqual(['avif', 'webp', 'png']);
     expect(formatsFor('animated')).toEqual(['webp']);
+    expect(formatsFor('original')).toEqual([]);
   });
 
   it('reads VARIANT_WIDTHS and refuses nonsense', () => {
@@ -126,7 +134,10 @@ describe('rendering with sharp', () => {
     const source = await animatedGif(500, 300, 3);
     const rendition = await renderImage(source, options);
     expect(rendition).toMatchObject({ kind: 'animated', width: 500, height: 300 });
-    expect(rendition.variants.map((variant) => `${variant.width}.${variant.format}`)).toEqual(['352.webp']);
+    expect(rendition.variants.map((variant) => `${variant.width}.${variant.format}`)).toEqual([
+      '500.webp',
+      '352.webp',
+    ]);
     expect((await sharp(rendition.variants[0]?.body, { animated: true }).metadata()).pages).toBe(3);
     await expectDecodable(rendition);
     expect(rendition.original.body.equals(source)).toBe(true);

@@ -9,7 +9,7 @@ import type { ContentFacts, ContentRecord, ContentStore } from '../../pipeline/p
 import { readItem, withStorageErrors } from './client';
 import { keys } from './table-schema';
 
-interface ContentItem {
+export interface ContentItem {
   refs?: Set<number>;
   facts?: ContentFacts;
   renderError?: string;
@@ -17,7 +17,7 @@ interface ContentItem {
   deletingSince?: number;
 }
 
-function toRecord(sha256: string, item: ContentItem): ContentRecord {
+export function toRecord(sha256: string, item: ContentItem): ContentRecord {
   return {
     sha256,
     references: [...(item.refs ?? [])].map(Number),
@@ -96,6 +96,28 @@ export class DynamoContentStore implements ContentStore {
 
   async failRender(sha256: string, reason: string): Promise<void> {
     await this.settle(sha256, 'SET #error = :value REMOVE #lease', { '#error': 'renderError' }, reason);
+  }
+
+  async extendRender(sha256: string, previousKey: string | null, facts: ContentFacts): Promise<boolean> {
+    const written = await unlessConditionFailed(
+      this.update(sha256, {
+        UpdateExpression: 'SET #facts = :facts',
+        ConditionExpression:
+          'attribute_exists(#refs) AND attribute_not_exists(#deleting) AND attribute_exists(#facts) AND ' +
+          (previousKey === null ? 'attribute_not_exists(#facts.#key)' : '#facts.#key = :previous'),
+        ExpressionAttributeNames: {
+          '#facts': 'facts',
+          '#key': 'original_key',
+          '#refs': 'refs',
+          '#deleting': 'deletingSince',
+        },
+        ExpressionAttributeValues: {
+          ':facts': facts,
+          ...(previousKey === null ? {} : { ':previous': previousKey }),
+        },
+      }),
+    );
+    return written !== null;
   }
 
   async dropLease(sha256: string): Promise<void> {

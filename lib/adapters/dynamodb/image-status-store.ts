@@ -66,6 +66,31 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     });
   }
 
+  async recordIfUnchanged(
+    sku: string,
+    imageId: number,
+    expectedSha256: string | null,
+    progress: ImageProgress,
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_LOCATE_ATTEMPTS; attempt++) {
+      const set = await this.find(sku);
+      const index = set?.images.findIndex((image) => image.id === imageId) ?? -1;
+      const image = set?.images[index];
+      if (image?.status !== 'ready' || (image.content_sha256 ?? null) !== expectedSha256) return false;
+      try {
+        await withStorageErrors(() =>
+          this.client.send(this.update(sku, index, imageId, progress, { status: 'ready', expectedSha256 })),
+        );
+        return true;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    throw Object.assign(new Error('image kept moving while its status was recorded'), {
+      name: 'ThrottlingException',
+    });
+  }
+
   /**
    * `announcedVersion` is set to `version` only while `version` is the item's and differs from what was
    * announced: of any number of workers checking the same settled version, exactly one wins. Written as
@@ -98,7 +123,13 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     }
   }
 
-  private update(sku: string, index: number, imageId: number, progress: ImageProgress): UpdateCommand {
+  private update(
+    sku: string,
+    index: number,
+    imageId: number,
+    progress: ImageProgress,
+    unchanged?: { status: 'ready'; expectedSha256: string | null },
+  ): UpdateCommand {
     const names: Record<string, string> = {
       '#images': 'images',
       '#id': 'id',
@@ -117,11 +148,22 @@ export class DynamoImageStatusStore implements ImageStatusStore {
         set.push(`#images[${index}].#${field} = :${field}`);
       }
     }
+    const conditions = [`#images[${index}].#id = :id`];
+    if (unchanged) {
+      values[':expected_status'] = unchanged.status;
+      conditions.push(`#images[${index}].#status = :expected_status`);
+      if (unchanged.expectedSha256 === null) {
+        conditions.push(`attribute_not_exists(#images[${index}].#content_sha256)`);
+      } else {
+        values[':expected_sha256'] = unchanged.expectedSha256;
+        conditions.push(`#images[${index}].#content_sha256 = :expected_sha256`);
+      }
+    }
     return new UpdateCommand({
       TableName: this.tableName,
       Key: keys.sku(sku),
       UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-      ConditionExpression: `#images[${index}].#id = :id`,
+      ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     });

@@ -74,13 +74,17 @@ export const PRODUCT_PARTITIONS: readonly (number | null)[] = [
 ];
 
 const SKU_PREFIX = SKU_KEY_PREFIX;
+const CONTENT_PREFIX = 'CONTENT#';
+
+/** How the keys of SKU and content items begin (for an operator's filtered Scan). */
+export const ITEM_PREFIXES = { sku: SKU_PREFIX, content: CONTENT_PREFIX } as const;
 const API_KEY_PREFIX = 'APIKEY#';
 
 export const keys = {
   sku: (sku: string) => ({ pk: `${SKU_PREFIX}${sku}` }),
   apiKey: (keyHash: string) => ({ pk: `${API_KEY_PREFIX}${keyHash}` }),
   imageIdCounter: { pk: 'COUNTER#image-id' },
-  content: (sha256: string) => ({ pk: `CONTENT#${sha256}` }),
+  content: (sha256: string) => ({ pk: `${CONTENT_PREFIX}${sha256}` }),
   /** The product counter of a shard, or (`null`) of the unsharded layout. */
   productCounter: (shard: number | null) => ({
     pk: shard === null ? 'COUNTER#products' : `COUNTER#products#${String(shard).padStart(2, '0')}`,
@@ -88,6 +92,11 @@ export const keys = {
 } as const;
 
 /** The SKU a partition key names, or null when the item is not a SKU item. */
+/** The hash of a content item's key; null for any other key. */
+export function contentOfKey(pk: string): string | null {
+  return pk.startsWith(CONTENT_PREFIX) ? pk.slice(CONTENT_PREFIX.length) : null;
+}
+
 export function skuOfKey(pk: string): string | null {
   return pk.startsWith(SKU_PREFIX) ? pk.slice(SKU_PREFIX.length) : null;
 }

@@ -1,44 +1,5 @@
-import type { Dimensions } from './image-format';
-
-/** One ISO-BMFF box: its type and where its payload lies in the buffer. */
-interface Box {
-  type: string;
-  start: number;
-  end: number;
-}
-
-/** The boxes laid out one after another between `start` and `end`; stops at the first that does not fit. */
-function boxesIn(bytes: Buffer, start: number, end: number): Box[] {
-  const boxes: Box[] = [];
-  let at = start;
-  while (at + 8 <= end) {
-    let size = bytes.readUInt32BE(at);
-    let header = 8;
-    if (size === 1) {
-      if (at + 16 > end) break;
-      size = Number(bytes.readBigUInt64BE(at + 8));
-      header = 16;
-    } else if (size === 0) {
-      size = end - at;
-    }
-    if (size < header) break;
-    // A box cut off by the end of what we hold is still read as far as it goes.
-    boxes.push({
-      type: bytes.toString('latin1', at + 4, at + 8),
-      start: at + header,
-      end: Math.min(at + size, end),
-    });
-    at += size;
-  }
-  return boxes;
-}
-
-/** The first child box of that type; a full box's children start after its version and flags. */
-function childBox(bytes: Buffer, parent: Box, type: string, parentIsFullBox = false): Box | undefined {
-  return boxesIn(bytes, parent.start + (parentIsFullBox ? 4 : 0), parent.end).find(
-    (box) => box.type === type,
-  );
-}
+import type { Dimensions } from './image-formats';
+import { type Box, boxesIn, childBox } from './isobmff';
 
 /** The id of the primary item (`pitm`): the image itself, not a thumbnail, alpha plane or gain map. */
 function primaryItemId(bytes: Buffer, pitm: Box): number | null {

@@ -1,0 +1,126 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { type Environment, loadPipelineConfig } from '../lib/config';
+import { createRerenderDependencies } from '../lib/pipeline-service';
+import { planRerender, type RerenderProgress, runRerender } from '../lib/rerender/rerender';
+import { LOCAL_REGION } from './local/dynamodb-local';
+import { type LocalRuntime, RUNTIME_FILE } from './local/runtime-file';
+import { S3RVER_CREDENTIALS } from './local/s3-local';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const USAGE = `npm run rerender -- [--dry-run] [--rate N] [--concurrency N]
+
+Renders what the ladder in force (VARIANT_WIDTHS) has and stored images lack: the rungs an older
+ladder did not have, and the renditions of images copied before renditions existed. Image ids, URLs
+and order never change; the API and the pipeline keep working meanwhile. Run it again after a stop:
+it plans afresh and does only what is left.
+
+  --dry-run         count what would be done, change nothing
+  --rate N          start at most N images a second (default 5)
+  --concurrency N   work on at most N images at once (default 2)
+
+Deployed: TABLE_NAME, BUCKET_NAME, AWS_REGION and AWS credentials in the environment, and the
+VARIANT_WIDTHS the stack was deployed with (unset: the default ladder). Locally: the running
+npm start is found by itself. Exit code: 0 when nothing failed, 1 when some image failed, 2 when it
+could not run.`;
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!(value > 0) || !Number.isFinite(value))
+    throw new Error(`--${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+/** The pipeline's environment: the deployed table and bucket, or the running local service's. */
+function targetEnvironment(): Environment {
+  // A re-render publishes no event: the CDN base builds no URL here, but the configuration wants one.
+  const unused = { CDN_BASE_URL: process.env.CDN_BASE_URL || 'https://cdn.invalid' };
+  if (process.env.TABLE_NAME)
+    return { ...process.env, ...unused, LOG_LEVEL: process.env.LOG_LEVEL || 'error' };
+  if (!existsSync(RUNTIME_FILE)) {
+    throw new Error('no local service is running (start it with npm start) and TABLE_NAME is not set');
+  }
+  const runtime = JSON.parse(readFileSync(RUNTIME_FILE, 'utf8')) as LocalRuntime;
+  return {
+    TABLE_NAME: runtime.tableName,
+    DYNAMODB_ENDPOINT: runtime.dynamodbEndpoint,
+    AWS_REGION: LOCAL_REGION,
+    BUCKET_NAME: runtime.bucket,
+    S3_ENDPOINT: runtime.s3Endpoint,
+    S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    CDN_BASE_URL: runtime.cdnBaseUrl,
+    VARIANT_WIDTHS: process.env.VARIANT_WIDTHS || runtime.variantWidths.join(','),
+    LOG_LEVEL: process.env.LOG_LEVEL || 'error',
+  };
+}
+
+function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 60 ? `${minutes}m${seconds % 60}s` : `${Math.floor(minutes / 60)}h${minutes % 60}m`;
+}
+
+/** `done/total images (skipped, failed), rate, ETA`: one line, rewritten in place. */
+export function progressLine(progress: RerenderProgress): string {
+  const finished = progress.done + progress.skipped + progress.failed;
+  const rate = progress.elapsedMs > 0 ? finished / (progress.elapsedMs / 1000) : 0;
+  const eta = rate > 0 ? duration(((progress.total - finished) / rate) * 1000) : '?';
+  return (
+    `rerender: ${finished}/${progress.total} images (${progress.skipped} skipped, ${progress.failed} failed), ` +
+    `${rate.toFixed(1)}/s, ETA ${eta}`
+  );
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      rate: { type: 'string' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const rate = positive('rate', values.rate, 5);
+  const concurrency = Math.floor(positive('concurrency', values.concurrency, 2));
+  const config = loadPipelineConfig(targetEnvironment());
+  const { deps, walk } = createRerenderDependencies(config);
+  process.stderr.write(`planning: ${config.tableName}, ladder ${config.variantWidths.join(', ')}\n`);
+  const plan = await planRerender(walk, config.variantWidths);
+  const counts = { move: 0, extend: 0, refresh: 0 };
+  for (const task of plan.tasks) counts[task.action]++;
+  process.stdout.write(
+    `${plan.images} image(s) looked at; ${plan.tasks.length} to do: ${counts.move} to move onto renditions, ` +
+      `${counts.extend} to get new rungs, ${counts.refresh} to update.\n`,
+  );
+  if (values['dry-run']) return 0;
+  let shown = 0;
+  const report = await runRerender(plan, deps, {
+    ratePerSecond: rate,
+    concurrency,
+    onProgress: (progress) => {
+      if (performance.now() - shown < 500) return;
+      shown = performance.now();
+      process.stderr.write(`\r${progressLine(progress)}`);
+    },
+  });
+  process.stderr.write(`\r${progressLine(report)}\n`);
+  process.stdout.write(
+    `${report.done} done, ${report.skipped} skipped (changed meanwhile), ${report.failed} failed in ${duration(report.elapsedMs)}.\n`,
+  );
+  return report.failed > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exitCode = 2;
+}

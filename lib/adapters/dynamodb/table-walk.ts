@@ -1,0 +1,44 @@
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableEntry, TableWalk } from '../../rerender/rerender';
+import { withStorageErrors } from './client';
+import { type ContentItem, toRecord } from './content-store';
+import { toImageSet } from './product-listing';
+import { contentOfKey, ITEM_PREFIXES, skuOfKey } from './table-schema';
+
+/** Items one Scan page reads at most: small pages keep the walk from starving the API of capacity. */
+const PAGE_SIZE = 100;
+
+/**
+ * Every SKU and content item of the table, one Scan page at a time (other items are skipped by the
+ * filter). For operators' batch jobs only: the API and the pipeline never scan.
+ */
+export class DynamoTableWalk implements TableWalk {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async *entries(): AsyncIterable<TableEntry> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await withStorageErrors(() =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            ExclusiveStartKey: start,
+            Limit: PAGE_SIZE,
+            FilterExpression: 'begins_with(pk, :sku) OR begins_with(pk, :content)',
+            ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':content': ITEM_PREFIXES.content },
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = String(item.pk);
+        const sha256 = contentOfKey(pk);
+        if (sha256) yield { kind: 'content', record: toRecord(sha256, item as ContentItem) };
+        else if (skuOfKey(pk) !== null) yield { kind: 'set', set: toImageSet(item) };
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+}
