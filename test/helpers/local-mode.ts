@@ -25,6 +25,14 @@ export function localModeCommand(): { command: string; args: string[] } {
   };
 }
 
+/** `npm run rerender`, run in a folder of one's choice (it finds the local service through `.local/`). */
+export function rerenderCommand(): { command: string; args: string[] } {
+  return {
+    command: process.execPath,
+    args: [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'infra/rerender-cli.ts')],
+  };
+}
+
 /** `npm run token`, run in a folder of one's choice (it finds the local service through `.local/`). */
 export function tokenCommand(): { command: string; args: string[] } {
   return {
@@ -58,8 +66,9 @@ export function runLocalMode(
 export async function startLocalMode(
   env: Record<string, string | undefined> = {},
   timeoutMs = 60_000,
+  directory?: string,
 ): Promise<LocalMode> {
-  const run = runLocalMode(env);
+  const run = runLocalMode(env, directory);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const running = /running at (http:\/\/[\d.:]+)\//.exec(run.output());

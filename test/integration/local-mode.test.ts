@@ -1,12 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
 import { png } from '../helpers/images';
-import { type LocalMode, ROOT, startLocalMode, tokenCommand } from '../helpers/local-mode';
+import { type LocalMode, ROOT, rerenderCommand, startLocalMode, tokenCommand } from '../helpers/local-mode';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 
 let origin: Origin;
@@ -131,6 +133,108 @@ describe('the walkthrough npm start prints', () => {
       await new Promise((done) => setTimeout(done, 500));
       expect(local.output()).not.toMatch(/of quiet ready|quiet: all/);
       expect(local.output()).not.toContain('"level":"info"');
+    } finally {
+      await local.stop();
+    }
+  });
+});
+
+/** A port free right now, so a restarted local CDN answers on the same base URL. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function readyImages(local: LocalMode, sku: string, count: number): Promise<ImageView[]> {
+  const headers = { Authorization: `Token ${local.apiKey}` };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const answer = await fetch(`${local.baseUrl}/api/i1/downloadable_image/?product_sku=${sku}`, { headers });
+    const images: ImageView[] =
+      ((await answer.json()) as { results: Array<{ images: ImageView[] }> }).results[0]?.images ?? [];
+    if (images.length === count && images.every((image) => image.status === 'ready')) return images;
+    if (Date.now() > deadline) throw new Error(`not ready: ${JSON.stringify(images)}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+describe('a ladder change on LOCAL_DATA_DIR, a restart, then npm run rerender', () => {
+  it('keeps every URL answering 200 across the switch, renders new images with the new ladder, and rerender adds the rungs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ladder-switch-data-'));
+    const workDir = mkdtempSync(join(tmpdir(), 'ladder-switch-'));
+    const env = { LOCAL_DATA_DIR: dataDir, CDN_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+    const post = async (local: LocalMode, sku: string, sample: string) => {
+      const posted = await fetch(`${local.baseUrl}/api/i1/downloadable_image/`, {
+        method: 'POST',
+        headers: { Authorization: `Token ${local.apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ product_sku: sku, images: [{ url: `${local.baseUrl}/samples/${sample}` }] }),
+      });
+      expect(posted.status).toBe(201);
+    };
+    const boundaries = [352, 640, 832, 1024, 1200, 1600, 1920, 2400].flatMap((width) => [
+      width - 1,
+      width,
+      width + 1,
+    ]);
+    const accept = { Accept: 'image/avif,image/webp,*/*' };
+
+    let local = await startLocalMode({ ...env, VARIANT_WIDTHS: '352,1200,1920' }, 60_000, workDir);
+    let before: ImageView;
+    try {
+      await post(local, 'shirt', 'shirt-red.jpg');
+      [before] = (await readyImages(local, 'shirt', 1)) as [ImageView];
+      expect([...new Set(before.variants.map((variant) => variant.width))]).toEqual([800, 352]);
+    } finally {
+      await local.stop();
+    }
+    const urls = [
+      before.cdn_url ?? '',
+      ...before.variants.map((variant) => variant.url),
+      ...boundaries.map((width) => `${before.cdn_url}?width=${width}`),
+    ];
+
+    local = await startLocalMode({ ...env, VARIANT_WIDTHS: '352,640,1024,1600,2400' }, 60_000, workDir);
+    try {
+      // Before any re-rendering: every URL handed out under the old ladder answers.
+      for (const url of urls) expect((await fetch(url, { headers: accept })).status, url).toBe(200);
+      // New images get the new ladder.
+      await post(local, 'shirt-navy', 'shirt-navy.jpg');
+      const [navy] = await readyImages(local, 'shirt-navy', 1);
+      expect([...new Set(navy?.variants.map((variant) => variant.width))]).toEqual([800, 640, 352]);
+
+      const { command, args } = rerenderCommand();
+      const dry = spawnSync(command, [...args, '--dry-run'], {
+        cwd: workDir,
+        encoding: 'utf8',
+        env: { ...process.env, TABLE_NAME: '' },
+      });
+      expect(dry.status, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain('1 to do');
+      const run = spawnSync(command, [...args, '--rate', '20'], {
+        cwd: workDir,
+        encoding: 'utf8',
+        env: { ...process.env, TABLE_NAME: '' },
+      });
+      expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+      expect(run.stderr).toMatch(/rerender: 1\/1 images \(0 skipped, 0 failed\), [\d.]+\/s, ETA 0s/);
+      expect(run.stdout).toContain('1 done, 0 skipped (changed meanwhile), 0 failed');
+
+      const [after] = await readyImages(local, 'shirt', 1);
+      expect(after).toMatchObject({ id: before.id, url: before.url, order: before.order });
+      expect([...new Set(after?.variants.map((variant) => variant.width))]).toEqual([800, 640, 352]);
+      for (const url of urls) expect((await fetch(url, { headers: accept })).status, url).toBe(200);
+      for (const width of boundaries) {
+        expect((await fetch(`${after?.cdn_url}?width=${width}`, { headers: accept })).status).toBe(200);
+      }
+      const again = spawnSync(command, [...args, '--dry-run'], {
+        cwd: workDir,
+        encoding: 'utf8',
+        env: { ...process.env, TABLE_NAME: '' },
+      });
+      expect(again.stdout).toContain('0 to do');
     } finally {
       await local.stop();
     }
