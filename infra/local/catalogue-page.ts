@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { LocalFile } from './http-server';
+import { encodePng } from './sample-images';
 
 /**
  * Local mode's catalogue page at `/`: every product with its images as `<picture>` elements built from
@@ -15,13 +16,17 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>product-images · local catalogue</title>
+<link rel="icon" href="/favicon.ico">
 <style>
   body { font: 15px/1.4 system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 1rem; color: #222; }
   header { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; }
   h1 { font-size: 1.3rem; margin: 0; flex: 1; }
   section { border-top: 1px solid #ddd; padding: .75rem 0; }
   h2 { font-size: 1rem; margin: 0 0 .5rem; }
-  .images { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 320px), 1fr)); gap: .75rem; }
+  /* Columns by viewport width, so SIZES below can say exactly how wide a cell is. */
+  .images { display: grid; grid-template-columns: 1fr; gap: .75rem; }
+  @media (min-width: 700px) { .images { grid-template-columns: repeat(2, 1fr); } }
+  @media (min-width: 1000px) { .images { grid-template-columns: repeat(3, 1fr); } }
   figure { margin: 0; }
   img { display: block; width: 100%; height: auto; background-size: cover; border-radius: 4px; }
   figcaption { font-size: .85rem; color: #555; margin-top: .25rem; overflow-wrap: anywhere; }
@@ -46,8 +51,15 @@ import { thumbHashToDataURL } from '/assets/thumbhash.js';
 
 const RESOURCE = '/api/i1/downloadable_image/';
 const STORAGE = 'product-images.api-key';
-// One column on a phone, else a grid cell of about 320 px.
-const SIZES = '(max-width: 700px) calc(100vw - 2rem), 320px';
+// A cell's width in the layout above: the page is 100vw less 2rem of padding (at most 1100px), split
+// into 1, 2 or 3 columns with .75rem gaps. The browser multiplies it by the screen's pixel ratio and
+// takes the smallest rung at least that wide: a 400 px phone at 2x wants 736 px.
+const SIZES = [
+  '(min-width: 1132px) 359px',
+  '(min-width: 1000px) calc((100vw - 3.5rem) / 3)',
+  '(min-width: 700px) calc((100vw - 2.75rem) / 2)',
+  'calc(100vw - 2rem)',
+].join(', ');
 const FALLBACKS = ['jpeg', 'png'];
 const $ = (id) => document.getElementById(id);
 let next = null;
@@ -151,10 +163,34 @@ load(RESOURCE, false);
 
 const require = createRequire(import.meta.url);
 
+/** A 32×32 icon: a PNG in an ICO container (which every browser reads), drawn here, nothing downloaded. */
+function favicon(): Buffer {
+  const size = 32;
+  const data = Buffer.alloc(size * size * 4);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const inside = Math.hypot(x - 15.5, y - 15.5) < 15;
+      data.set(inside ? [196, 40, 48, 255] : [0, 0, 0, 0], (y * size + x) * 4);
+    }
+  }
+  const png = encodePng({ width: size, height: size, channels: 4, data });
+  const header = Buffer.alloc(22);
+  header.writeUInt16LE(1, 2); // an icon
+  header.writeUInt16LE(1, 4); // one image
+  header.writeUInt8(size, 6);
+  header.writeUInt8(size, 7);
+  header.writeUInt16LE(1, 10); // colour planes
+  header.writeUInt16LE(32, 12); // bits per pixel
+  header.writeUInt32LE(png.length, 14);
+  header.writeUInt32LE(header.length, 18);
+  return Buffer.concat([header, png]);
+}
+
 /** The page and the ThumbHash module it imports (the package's own ES module, served as it is). */
 export function localSiteFiles(): Map<string, LocalFile> {
   return new Map<string, LocalFile>([
     ['/', { contentType: 'text/html; charset=utf-8', bytes: Buffer.from(PAGE, 'utf8') }],
+    ['/favicon.ico', { contentType: 'image/x-icon', bytes: favicon() }],
     [
       '/assets/thumbhash.js',
       {

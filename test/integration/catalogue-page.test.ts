@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
+import { fixtureImages, fixturesMissing, hasFixtures } from '../helpers/fixtures';
 import { settled, useTestApi } from '../helpers/local-api';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 import { alphaPng, photoJpeg } from '../helpers/photos';
@@ -91,6 +92,69 @@ describe.skipIf(skip)('the local catalogue page in headless Chromium', () => {
     expect(await page.locator('#key-form').isHidden()).toBe(true);
     await context.close();
   }, 120_000);
+
+  it('on a 2x phone loads the 800 px shirt at its full 800 px, and answers /favicon.ico', async () => {
+    origin.route('/shirt-800.jpg', serve(await photoJpeg(800, 800), 'image/jpeg'));
+    await t.http.post({ product_sku: 'a-shirt-800', images: [{ url: `${origin.url}/shirt-800.jpg` }] });
+    const [shirt] = (await t.http.waitForImages('a-shirt-800', settled, 60_000)).images as ImageView[];
+
+    const context = await browser.newContext({ viewport: { width: 400, height: 900 }, deviceScaleFactor: 2 });
+    const page = await context.newPage();
+    const failures: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failures.push(`${response.url()} answered ${response.status()}`);
+    });
+    await page.goto(`${t.api.baseUrl}/`);
+    await page.locator('#key').fill(t.api.apiKey);
+    await page.locator('#key-form button').click();
+    await page.waitForFunction(
+      `[...document.querySelectorAll('figure.ready img')].length > 0 &&
+       [...document.querySelectorAll('figure.ready img')].every((img) => img.complete && img.naturalWidth > 0)`,
+      undefined,
+      { timeout: 30_000 },
+    );
+    // A 368 px slot at 2x wants 736 px: the 800 px rung (before, only a 352 px one existed).
+    const current = await page.evaluate(
+      `[...document.querySelectorAll('figure.ready img')].map((img) => img.currentSrc)`,
+    );
+    const rung = shirt?.variants.find((variant) => variant.format === 'avif' && variant.width === 800);
+    expect(current).toContain(rung?.url);
+
+    const icon = await page.request.get(`${t.api.baseUrl}/favicon.ico`);
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()['content-type']).toBe('image/x-icon');
+    expect((await icon.body()).subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0]));
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/favicon.ico');
+    expect(failures).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it.skipIf(!hasFixtures)(
+    `shows an animated AVIF published as its original, metadata blanked (${fixturesMissing})`,
+    async () => {
+      const file = fixtureImages().find(
+        (each) => each.name === 'libavif-colors-animated-8bpc-alpha-exif-xmp.avif',
+      );
+      origin.route('/spin.avif', serve(file?.bytes ?? Buffer.alloc(0), 'image/avif'));
+      await t.http.post({ product_sku: '0-spin', images: [{ url: `${origin.url}/spin.avif` }] });
+      const [spin] = (await t.http.waitForImages('0-spin', settled, 60_000)).images as ImageView[];
+      expect(spin).toMatchObject({ status: 'ready', variants: [] });
+
+      const context = await browser.newContext({ viewport: { width: 400, height: 900 } });
+      const page = await context.newPage();
+      await page.goto(`${t.api.baseUrl}/`);
+      await page.locator('#key').fill(t.api.apiKey);
+      await page.locator('#key-form button').click();
+      // Chromium decodes the published file: its Exif and XMP zeroed, its movie metadata renamed.
+      await page.waitForFunction(
+        `[...document.querySelectorAll('figure.ready img')].some((img) => img.currentSrc.startsWith(${JSON.stringify(spin?.cdn_url)}) && img.complete && img.naturalWidth === 150)`,
+        undefined,
+        { timeout: 30_000 },
+      );
+      await context.close();
+    },
+    120_000,
+  );
 
   it('asks again for a key the API refuses', async () => {
     const context = await browser.newContext();
