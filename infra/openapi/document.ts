@@ -67,7 +67,7 @@ const schemas = {
         type: ['string', 'null'],
         format: 'uri',
         description:
-          'The original on the CDN when `ready`, else null. `?width=N` serves the smallest rendition at least N pixels wide (else the largest), as AVIF, WebP or the fallback, whichever the `Accept` header allows first.',
+          'The original on the CDN when `ready`, else null. `?width=N` serves the smallest rendition at least N pixels wide (else the largest), as AVIF, WebP or the fallback, whichever the `Accept` header allows first; an image with no renditions serves the original. The URL may change when renditions are added; every URL handed out keeps working.',
       },
       error: {
         type: ['string', 'null'],
@@ -91,7 +91,8 @@ const schemas = {
       },
       thumbhash: {
         type: ['string', 'null'],
-        description: 'A ThumbHash (base64) to draw while the image loads, when `ready`.',
+        description:
+          'A ThumbHash (base64) to draw while the image loads, when `ready` (null when the image could not be decoded here, as with an animated AVIF).',
       },
       dominant_color: {
         type: ['string', 'null'],
@@ -100,7 +101,8 @@ const schemas = {
       },
       variants: {
         type: 'array',
-        description: 'The renditions, largest first (empty until `ready`): for `srcset` and `<picture>`.',
+        description:
+          "The renditions, largest first (empty until `ready`, and for an image published without renditions, such as an animated AVIF): the ladder's widths the original covers and, between rungs, its own width. For `srcset` and `<picture>`.",
         items: ref('Variant'),
       },
     },

@@ -68,15 +68,36 @@ export function summarizeContent(
   };
 }
 
-/**
- * What to do for one image; null when nothing (not ready, or already current). `content` summarizes
- * its content (null when the image has none, or its content has no facts yet: the pipeline's business).
- */
-export function planImage(image: StoredImage, content: ContentSummary | null): RerenderAction | null {
+/** What planning keeps of one ready image until the walk has read every content: about 150 bytes. */
+export interface ImageSummary {
+  sku: string;
+  imageId: number;
+  sha256: string | null;
+  /** Its copy still lives under `products/<sku>/<id>`. */
+  legacy: boolean;
+  signature: string;
+}
+
+/** The summary of a `ready` image; null for any other (pending and failed ones are the pipeline's). */
+export function summarizeImage(sku: string, image: StoredImage): ImageSummary | null {
   if (image.status !== 'ready') return null;
+  return {
+    sku,
+    imageId: image.id,
+    sha256: image.content_sha256 ?? null,
+    legacy: legacyCopyKey(image) !== null,
+    signature: readySignature(image),
+  };
+}
+
+/**
+ * What to do for one ready image; null when nothing (already current). `content` summarizes its
+ * content (null when the image has none, or its content has no facts yet: the pipeline's business).
+ */
+export function planImage(image: ImageSummary, content: ContentSummary | null): RerenderAction | null {
   // A move interrupted after the hash was recorded goes on where it stopped.
-  if (legacyCopyKey(image)) return 'move';
-  if (!image.content_sha256 || !content) return null;
+  if (image.legacy) return 'move';
+  if (!image.sha256 || !content) return null;
   if (!content.current) return 'extend';
-  return readySignature(image) === content.signature ? null : 'refresh';
+  return image.signature === content.signature ? null : 'refresh';
 }

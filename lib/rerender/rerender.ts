@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ImageSet, StoredImage } from '../domain/image';
+import type { ImageSet } from '../domain/image';
 import { contentKeys, rungsOf, type Variant } from '../domain/variant-ladder';
 import {
   type ContentDependencies,
@@ -12,7 +12,15 @@ import {
 import { legacyCopyKey } from '../pipeline/object-key';
 import type { ContentFacts, ContentRecord, ImageStatusStore } from '../pipeline/ports';
 import type { Rendition } from '../rendering/render-image';
-import { type ContentSummary, missingRungs, planImage, type RerenderTask, summarizeContent } from './plan';
+import {
+  type ContentSummary,
+  type ImageSummary,
+  missingRungs,
+  planImage,
+  type RerenderTask,
+  summarizeContent,
+  summarizeImage,
+} from './plan';
 
 /**
  * The reference `npm run rerender` holds on a content while it adds rungs to it: no image id is
@@ -48,7 +56,8 @@ export interface RerenderPlan {
 /** One pass over the table: what is to be done, counted per action. Changes nothing. */
 export async function planRerender(walk: TableWalk, widths: readonly number[]): Promise<RerenderPlan> {
   const contents = new Map<string, ContentSummary>();
-  const candidates: Array<{ sku: string; image: StoredImage }> = [];
+  // A content may come after its images in the walk: images wait here, summarized, until the end.
+  const candidates: ImageSummary[] = [];
   const heldContents: string[] = [];
   let images = 0;
   for await (const entry of walk.entries()) {
@@ -62,15 +71,14 @@ export async function planRerender(walk: TableWalk, widths: readonly number[]): 
     }
     for (const image of entry.set.images) {
       images++;
-      // Kept whole only while it may need work: a catalogue of current images costs no memory here.
-      if (image.status === 'ready') candidates.push({ sku: entry.set.sku, image });
+      const summary = summarizeImage(entry.set.sku, image);
+      if (summary) candidates.push(summary);
     }
   }
   const tasks: RerenderTask[] = [];
-  for (const { sku, image } of candidates) {
-    const sha256 = image.content_sha256 ?? null;
-    const action = planImage(image, sha256 ? (contents.get(sha256) ?? null) : null);
-    if (action) tasks.push({ action, sku, imageId: image.id, sha256 });
+  for (const image of candidates) {
+    const action = planImage(image, image.sha256 ? (contents.get(image.sha256) ?? null) : null);
+    if (action) tasks.push({ action, sku: image.sku, imageId: image.imageId, sha256: image.sha256 });
   }
   return { tasks, images, heldContents };
 }

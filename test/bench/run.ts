@@ -19,6 +19,8 @@ const { measureCatalogue } = await import('./catalogue');
 const { estimateCost } = await import('./cost');
 const { measureSettledEvents } = await import('./settled-events');
 const { measureVariants } = await import('./variants');
+const { measureQuality } = await import('./quality');
+const { measureRerender } = await import('./rerender');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
@@ -27,6 +29,8 @@ const sections: Array<[string, () => Promise<string[]>]> = [
   ['Image pipeline: concurrency', measureBatchConcurrency],
   ['Completion events: settled to published', measureSettledEvents],
   ['Storefront variants: rendering, dedupe, bytes, latency, cost', measureVariants],
+  ['Equal quality: each format at the same butteraugli distance', measureQuality],
+  ['Ladder and rerender: the 2x slot, re-rendering cost', measureRerender],
   ['Function bundles', measureBundles],
   ['Estimated monthly cost', async () => estimateCost()],
 ];

@@ -314,6 +314,18 @@ describe('CDN origin', () => {
     });
   });
 
+  it('takes another ladder with -c variantWidths for the renderer alone: the CDN function does not change', () => {
+    const changed = synthesize('dev', { variantWidths: '352,640,1200' }).template;
+    const renderer = Object.values(changed.findResources('AWS::Lambda::Function')).find((fn) =>
+      String((fn as { Properties: { Description?: string } }).Properties.Description).includes(
+        'image pipeline',
+      ),
+    ) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    expect(renderer.Properties.Environment.Variables.VARIANT_WIDTHS).toBe('352,640,1200');
+    changed.hasResourceProperties('AWS::CloudFront::Function', { FunctionCode: variantRouterCode() });
+    expect(() => synthesize('dev', { variantWidths: '352,abc' })).toThrow(/VARIANT_WIDTHS must be/);
+  });
+
   it('gives the API functions and the pipeline (for its events) the CDN base URL to build cdn_url', () => {
     const variables = Object.values(prod.findResources('AWS::Lambda::Function')).map(
       (fn) =>

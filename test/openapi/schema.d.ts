@@ -78,7 +78,7 @@ export interface components {
             status: components["schemas"]["ImageStatus"];
             /**
              * Format: uri
-             * @description The original on the CDN when `ready`, else null. `?width=N` serves the smallest rendition at least N pixels wide (else the largest), as AVIF, WebP or the fallback, whichever the `Accept` header allows first.
+             * @description The original on the CDN when `ready`, else null. `?width=N` serves the smallest rendition at least N pixels wide (else the largest), as AVIF, WebP or the fallback, whichever the `Accept` header allows first; an image with no renditions serves the original. The URL may change when renditions are added; every URL handed out keeps working.
              */
             cdn_url: string | null;
             /** @description A short reason when `failed` (`HTTP 404 from origin`, `not an image`, `image larger than 20 MiB`, `address not allowed`, …), else null. */
@@ -91,11 +91,11 @@ export interface components {
             content_type: "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "image/avif" | null;
             /** @description SHA-256 of the original's bytes once downloaded; equal bytes are stored and rendered once. */
             content_sha256: string | null;
-            /** @description A ThumbHash (base64) to draw while the image loads, when `ready`. */
+            /** @description A ThumbHash (base64) to draw while the image loads, when `ready` (null when the image could not be decoded here, as with an animated AVIF). */
             thumbhash: string | null;
             /** @description `#rrggbb`, when `ready`. */
             dominant_color: string | null;
-            /** @description The renditions, largest first (empty until `ready`): for `srcset` and `<picture>`. */
+            /** @description The renditions, largest first (empty until `ready`, and for an image published without renditions, such as an animated AVIF): the ladder's widths the original covers and, between rungs, its own width. For `srcset` and `<picture>`. */
             variants: components["schemas"]["Variant"][];
         };
         Variant: {
