@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { variantRouterCode } from '../../infra/cdn/variant-router';
@@ -312,6 +314,24 @@ describe('CDN origin', () => {
       Timeout: 300,
       Environment: { Variables: { VARIANT_WIDTHS: '352,832,1200,1920', RENDER_CONCURRENCY: '2' } },
     });
+  });
+
+  it('keeps the logical id of every resource the single-file stack had, so a deploy replaces none of them', () => {
+    // Recorded from the stack before it was split into constructs. Lambda permissions (stateless, named
+    // after the API's path) are left out: replacing one adds the new before removing the old.
+    const recorded = JSON.parse(
+      readFileSync(join(import.meta.dirname, 'logical-ids.json'), 'utf8'),
+    ) as Record<'dev' | 'prod', Record<string, string>>;
+    for (const [stage, template] of [
+      ['dev', dev],
+      ['prod', prod],
+    ] as const) {
+      const resources = template.toJSON().Resources as Record<string, { Type: string }>;
+      const kept = Object.fromEntries(
+        Object.keys(recorded[stage]).map((id) => [id, resources[id]?.Type ?? 'missing']),
+      );
+      expect(kept).toEqual(recorded[stage]);
+    }
   });
 
   it('takes another ladder with -c variantWidths for the renderer alone: the CDN function does not change', () => {
