@@ -17,6 +17,7 @@ export default defineConfig({
             TABLE_NAME: 'unit-test-table',
             AWS_REGION: 'eu-west-1',
             BUCKET_NAME: 'unit-test-bucket',
+            RENDER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/unit-test-jobs',
             CDN_BASE_URL: 'https://cdn.example.test',
             PAGE_CURSOR_KEY: 'unit-test-cursor-key',
             LOG_LEVEL: 'silent',

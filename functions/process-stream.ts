@@ -1,15 +1,16 @@
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { toChangeRecord } from '../lib/adapters/dynamodb/stream-records';
-import { loadPipelineConfig } from '../lib/config';
+import { loadPipelineConfig, requireRenderQueue } from '../lib/config';
 import { observability } from '../lib/http/observability';
 import type { ImageSetChangeRecord } from '../lib/pipeline/changes';
 import { type PipelineDependencies, processChanges } from '../lib/pipeline/process-changes';
 import { createPipelineDependencies } from '../lib/pipeline-service';
 
 /**
- * The image pipeline, fed by the table's stream: copies new images to the CDN origin, deletes removed
- * ones, and reports the records to retry as partial batch failures.
+ * The stream consumer, fed by the table's stream: enqueues a job per image a POST added (the renderer
+ * does the heavy work), releases removed images' contents, announces sets that settled without new
+ * images, and reports the records to retry as partial batch failures.
  */
 export function createProcessStreamHandler(deps: PipelineDependencies) {
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>()
@@ -38,4 +39,6 @@ export function createProcessStreamHandler(deps: PipelineDependencies) {
     });
 }
 
-export const handler = createProcessStreamHandler(createPipelineDependencies(loadPipelineConfig()));
+export const handler = createProcessStreamHandler(
+  createPipelineDependencies(requireRenderQueue(loadPipelineConfig())),
+);

@@ -10,7 +10,7 @@ export function acknowledgeFindings(stack: ProductImagesStack): void {
   const accept = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
 
-  const { distribution, deadLetters, api, functions } = stack;
+  const { distribution, deadLetters, deadJobs, api, functions } = stack;
   if (!stack.cdnDomainConfigured) {
     accept(
       distribution,
@@ -34,6 +34,11 @@ export function acknowledgeFindings(stack: ProductImagesStack): void {
     'This queue is itself the dead-letter queue: the stream mapping’s on-failure destination and the pipeline’s dead letters.',
   );
   accept(
+    deadJobs,
+    'SQS3',
+    'This queue is itself the dead-letter queue of the image jobs; its consumer fails their images.',
+  );
+  accept(
     functions.processStream.role,
     'IAM5[Resource::*]',
     'dynamodb:ListStreams, added by the stream event source, does not support resource-level permissions; the stream actions themselves are scoped to the table’s stream.',
@@ -50,6 +55,21 @@ export function acknowledgeFindings(stack: ProductImagesStack): void {
   );
   accept(
     functions.processStream.role,
+    'IAM5[Resource::<Images2D38C313.Arn>/v/*]',
+    'Renditions are keyed by content hash under v/<sha256>/; the pipeline writes and deletes only there and under o/.',
+  );
+  accept(
+    functions.renderImages.role,
+    'IAM5[Resource::<Images2D38C313.Arn>/products/*]',
+    'Images copied before content addressing live under products/<sku>/<id>; the pipeline deletes them there.',
+  );
+  accept(
+    functions.renderImages.role,
+    'IAM5[Resource::<Images2D38C313.Arn>/o/*]',
+    'Originals are keyed by content hash under o/<sha256>/; the pipeline writes and deletes only there and under v/.',
+  );
+  accept(
+    functions.renderImages.role,
     'IAM5[Resource::<Images2D38C313.Arn>/v/*]',
     'Renditions are keyed by content hash under v/<sha256>/; the pipeline writes and deletes only there and under o/.',
   );

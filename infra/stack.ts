@@ -62,8 +62,10 @@ export class ProductImagesStack extends Stack {
   readonly table: Table;
   readonly distribution: Distribution;
   readonly deadLetters: Queue;
+  /** The image jobs' dead-letter queue. */
+  readonly deadJobs: Queue;
   readonly functions: Record<
-    'getImages' | 'postImages' | 'authorizeRequest' | 'processStream',
+    'getImages' | 'postImages' | 'authorizeRequest' | 'processStream' | 'renderImages' | 'failDeadJobs',
     ServiceFunction
   >;
   readonly cdnDomainConfigured: boolean;
@@ -180,6 +182,7 @@ export class ProductImagesStack extends Stack {
 
     const pipeline = new ImagePipeline(this, 'Pipeline', {
       stage: props.stage,
+      renderConcurrency: stage.renderConcurrency,
       table,
       imagesBucket,
       cdnBaseUrl: cdn.baseUrl,
@@ -189,12 +192,15 @@ export class ProductImagesStack extends Stack {
       removalPolicy: retainData,
     });
     this.deadLetters = pipeline.deadLetters;
+    this.deadJobs = pipeline.deadJobs;
     this.events = pipeline.events;
     this.functions = {
       getImages: api.getImages,
       postImages: api.postImages,
       authorizeRequest: api.authorizeRequest,
       processStream: pipeline.processStream,
+      renderImages: pipeline.renderImages,
+      failDeadJobs: pipeline.failDeadJobs,
     };
 
     const monitoring = new Monitoring(this, 'Monitoring', {
@@ -203,6 +209,9 @@ export class ProductImagesStack extends Stack {
       functions: this.functions,
       streamConsumer: pipeline.processStream,
       deadLetters: pipeline.deadLetters,
+      jobs: pipeline.jobs,
+      deadJobs: pipeline.deadJobs,
+      renderer: pipeline.renderImages,
       alarmEmail: props.alarmEmail,
       removalPolicy: retainData,
     });
@@ -213,6 +222,7 @@ export class ProductImagesStack extends Stack {
     new CfnOutput(this, 'CdnDomain', { value: this.distribution.distributionDomainName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
+    new CfnOutput(this, 'RenderJobsQueueUrl', { value: pipeline.jobs.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarms.topicArn });
     new CfnOutput(this, 'EventBusName', { value: this.events.eventBusName });
   }

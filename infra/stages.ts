@@ -13,6 +13,10 @@ export const STAGES = {
     },
     postToReadyP99Seconds: 120,
     failedImagePercent: 20,
+    // Renderer invocations at once (the SQS event source's maximum concurrency).
+    renderConcurrency: 5,
+    // The oldest job may wait this long before an alarm.
+    oldestJobAlarmMinutes: 30,
   },
   prod: {
     retainData: true,
@@ -27,6 +31,9 @@ export const STAGES = {
     },
     postToReadyP99Seconds: 60,
     failedImagePercent: 10,
+    // 600 of an account's default 1,000 concurrent executions: the API keeps the rest (README: Imports at scale).
+    renderConcurrency: 600,
+    oldestJobAlarmMinutes: 15,
   },
 } as const;
 

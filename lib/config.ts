@@ -111,6 +111,8 @@ export interface PipelineConfig {
   connectTimeoutMs: number;
   totalTimeoutMs: number;
   maxCopyAttempts: number;
+  /** A retried image job waits this long, doubling per attempt (SQS caps a delay at 15 minutes). */
+  retryBaseDelaySeconds: number;
   skuConcurrency: number;
   imageConcurrency: number;
   /** Renders at once in one process: each holds a decoded image, so memory bounds it. */
@@ -122,6 +124,10 @@ export interface PipelineConfig {
   avifEffort: number;
   deadLetterQueueUrl?: string;
   deadLetterFile?: string;
+  /** The image jobs' queue (the stream consumer fills it, the renderer consumes and refills it). */
+  renderQueueUrl?: string;
+  /** An SQS-compatible engine in local mode and tests; unset when deployed. */
+  sqsEndpoint?: string;
   logLevel: LogLevel;
 }
 
@@ -147,6 +153,7 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     connectTimeoutMs: positiveInteger(env, 'FETCH_CONNECT_TIMEOUT_MS', 3_000),
     totalTimeoutMs: positiveInteger(env, 'FETCH_TOTAL_TIMEOUT_MS', 30_000),
     maxCopyAttempts: positiveInteger(env, 'MAX_COPY_ATTEMPTS', 3),
+    retryBaseDelaySeconds: nonNegativeInteger(env, 'RETRY_BASE_DELAY_SECONDS', 30),
     skuConcurrency: positiveInteger(env, 'PIPELINE_SKU_CONCURRENCY', 32),
     imageConcurrency: positiveInteger(env, 'PIPELINE_IMAGE_CONCURRENCY', 4),
     renderConcurrency: positiveInteger(env, 'RENDER_CONCURRENCY', 2),
@@ -155,8 +162,17 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     avifEffort: avifEffort(env),
     deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || undefined,
     deadLetterFile: env.DEAD_LETTER_FILE || undefined,
+    renderQueueUrl: env.RENDER_QUEUE_URL || undefined,
+    sqsEndpoint: env.SQS_ENDPOINT || undefined,
     logLevel: parseLogLevel(env.LOG_LEVEL),
   };
+}
+
+/** The pipeline's functions need the jobs' queue; an operator's command (rerender) does not. */
+export function requireRenderQueue(config: PipelineConfig): PipelineConfig & { renderQueueUrl: string } {
+  if (!config.renderQueueUrl)
+    throw new ConfigurationError('environment variable RENDER_QUEUE_URL is required');
+  return config as PipelineConfig & { renderQueueUrl: string };
 }
 
 export function loadConfig(env: Environment = process.env): ServiceConfig {

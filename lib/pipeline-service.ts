@@ -11,12 +11,14 @@ import { FileDeadLetterSink } from './adapters/file/dead-letter-file';
 import { FileSettledSink } from './adapters/file/settled-events-file';
 import { S3ImageObjectStore } from './adapters/s3/image-object-store';
 import { SqsDeadLetterSink } from './adapters/sqs/dead-letter-queue';
+import { SqsImageJobQueue } from './adapters/sqs/image-job-queue';
 import type { PipelineConfig } from './config';
 import { createLogger } from './logger';
 import { createMetrics, METRIC_SERVICE, PipelineMetrics } from './metrics';
 import { createLimiter } from './pipeline/concurrency';
 import { DEFAULT_CONTENT_TIMING } from './pipeline/content-publisher';
 import { type FetchPolicy, openImage } from './pipeline/image-fetcher';
+import type { ImageJobQueue } from './pipeline/image-jobs';
 import type { DeadLetterSink, SettledEventSink } from './pipeline/ports';
 import type { PipelineDependencies } from './pipeline/process-changes';
 import { DEFAULT_MAX_PIXELS, renderImage } from './rendering/render-image';
@@ -62,11 +64,23 @@ export function createPipelineDependencies(
     connectTimeoutMs: config.connectTimeoutMs,
     totalTimeoutMs: config.totalTimeoutMs,
   };
+  const sqs =
+    clients.sqs ??
+    new SQSClient({
+      region: config.region,
+      ...(config.sqsEndpoint
+        ? { endpoint: config.sqsEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    });
+  const jobs: ImageJobQueue = config.renderQueueUrl
+    ? new SqsImageJobQueue(sqs, config.renderQueueUrl)
+    : {
+        enqueue: async () => {
+          throw new Error('no image job queue: RENDER_QUEUE_URL is not set');
+        },
+      };
   const deadLetters: DeadLetterSink = config.deadLetterQueueUrl
-    ? new SqsDeadLetterSink(
-        clients.sqs ?? new SQSClient({ region: config.region }),
-        config.deadLetterQueueUrl,
-      )
+    ? new SqsDeadLetterSink(sqs, config.deadLetterQueueUrl)
     : new FileDeadLetterSink(config.deadLetterFile ?? '.local/dead-letters.jsonl', logger);
   const events: SettledEventSink = config.eventBusName
     ? new EventBridgeSettledSink(
@@ -92,10 +106,12 @@ export function createPipelineDependencies(
     contentTiming: DEFAULT_CONTENT_TIMING,
     open: (url) => openImage(url, policy),
     deadLetters,
+    jobs,
     logger,
     metrics,
     pipelineMetrics: new PipelineMetrics(metrics),
     maxAttempts: config.maxCopyAttempts,
+    retryBaseDelaySeconds: config.retryBaseDelaySeconds,
     skuConcurrency: config.skuConcurrency,
     imageConcurrency: config.imageConcurrency,
   };

@@ -3,7 +3,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -11,8 +11,25 @@ import { Construct } from 'constructs';
 import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
 import { ServiceFunction } from './service-function';
 
+/**
+ * The renderer's sizing, from the worst cases measured (`npm run bench -- import`): a 100 MP JPEG (the
+ * pixel limit; 20 MiB holds one) rendered in 11.1 s with a 438 MB peak on 2 cores here, about 19 s at
+ * Lambda's 1.17 vCPU of 2,048 MB. One render at a time, two jobs a batch: 38 s, times 3 = 114 s.
+ */
+export const RENDERER = {
+  memoryMb: 2048,
+  timeout: Duration.minutes(2),
+  batchSize: 2,
+  /** SQS's rule: at least 6 × the function's timeout, so a job is not delivered twice while it runs. */
+  visibilityTimeout: Duration.minutes(12),
+  /** Receives of one job before it goes to the jobs' dead-letter queue (a crash or timeout each). */
+  maxReceiveCount: 3,
+} as const;
+
 export interface ImagePipelineProps {
   stage: string;
+  /** Renderer invocations at once (the SQS event source's maximum concurrency). */
+  renderConcurrency: number;
   table: Table;
   imagesBucket: IBucket;
   /** What `cdn_url`s in `ProductImagesSettled` events start with. */
@@ -25,12 +42,18 @@ export interface ImagePipelineProps {
 }
 
 /**
- * The image pipeline: the table's stream feeds the function that downloads, renders and publishes
- * each new image, releases removed ones, and announces settled sets on the event bus; what fails for
- * good goes to the dead-letter queue.
+ * The image pipeline, in two stages: the table's stream feeds a light consumer that releases removed
+ * images and enqueues one job per new image; the jobs' queue feeds the renderer, which downloads,
+ * renders and publishes each image and announces settled sets on the event bus. Jobs SQS gives up on
+ * go to their own dead-letter queue, whose consumer fails their images; what fails for good is kept in
+ * the pipeline's dead-letter queue for a person.
  */
 export class ImagePipeline extends Construct {
   readonly processStream: ServiceFunction;
+  readonly renderImages: ServiceFunction;
+  readonly failDeadJobs: ServiceFunction;
+  readonly jobs: Queue;
+  readonly deadJobs: Queue;
   readonly deadLetters: Queue;
   readonly events: EventBus;
 
@@ -46,45 +69,102 @@ export class ImagePipeline extends Construct {
     });
     // Where `ProductImagesSettled` events go; merchants' rules forward them (README: Completion events).
     this.events = new EventBus(this, 'Events', { eventBusName: `product-images-${props.stage}` });
-    const processStream = new ServiceFunction(this, 'ProcessStream', {
-      entry: 'functions/process-stream.ts',
-      description: 'product-images: image pipeline (table stream to renditions in S3)',
-      environment: {
-        ...props.environment,
-        BUCKET_NAME: imagesBucket.bucketName,
-        CDN_BASE_URL: props.cdnBaseUrl,
-        EVENT_BUS_NAME: this.events.eventBusName,
-        DEAD_LETTER_QUEUE_URL: this.deadLetters.queueUrl,
-        ALLOW_PRIVATE_IMAGE_HOSTS: 'false',
-        VARIANT_WIDTHS: props.variantWidths.join(','),
-        RENDER_CONCURRENCY: '2',
-      },
-      // sharp renders about 1.6× faster per core on x86_64 than on Graviton, more than arm64's 20 %
-      // lower price per GB-second makes up (README: Storefront variants). 2,048 MB gives two renders of a 24 MP
-      // image room to spare (npm run bench -- variants) and a second vCPU's share.
-      architecture: Architecture.X86_64,
-      withSharp: true,
-      memorySize: 2048,
-      timeout: Duration.minutes(5),
-      logRetention: props.logRetention,
+    this.deadJobs = new Queue(this, 'RenderJobsDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
       removalPolicy: props.removalPolicy,
     });
-    this.processStream = processStream;
-    processStream.allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table.tableArn]);
-    processStream.allow(
-      ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
-      ['products/*', 'o/*', 'v/*'].map((pattern) => imagesBucket.arnForObjects(pattern)),
+    this.jobs = new Queue(this, 'RenderJobs', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: RENDERER.visibilityTimeout,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadJobs, maxReceiveCount: RENDERER.maxReceiveCount },
+    });
+    const environment = {
+      ...props.environment,
+      BUCKET_NAME: imagesBucket.bucketName,
+      CDN_BASE_URL: props.cdnBaseUrl,
+      EVENT_BUS_NAME: this.events.eventBusName,
+      DEAD_LETTER_QUEUE_URL: this.deadLetters.queueUrl,
+      RENDER_QUEUE_URL: this.jobs.queueUrl,
+      ALLOW_PRIVATE_IMAGE_HOSTS: 'false',
+      VARIANT_WIDTHS: props.variantWidths.join(','),
+    };
+    /** A pipeline function: sharp rides along, as the content code loads it (x86_64, see the renderer). */
+    const pipelineFunction = (
+      id: string,
+      entry: string,
+      description: string,
+      sizing: { memorySize: number; timeout: Duration; env?: Record<string, string> },
+    ) => {
+      const fn = new ServiceFunction(this, id, {
+        entry,
+        description,
+        environment: { ...environment, ...sizing.env },
+        architecture: Architecture.X86_64,
+        withSharp: true,
+        memorySize: sizing.memorySize,
+        timeout: sizing.timeout,
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      });
+      fn.allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table.tableArn]);
+      fn.allow(['sqs:SendMessage'], [this.deadLetters.queueArn, this.jobs.queueArn]);
+      fn.allow(['events:PutEvents'], [this.events.eventBusArn]);
+      return fn;
+    };
+    // The stream consumer enqueues and releases: milliseconds a record, so little memory and time.
+    const processStream = pipelineFunction(
+      'ProcessStream',
+      'functions/process-stream.ts',
+      'product-images: image pipeline stream consumer (table stream to image jobs)',
+      { memorySize: 1024, timeout: Duration.minutes(1) },
     );
-    // Listing only under the content prefixes, to delete a content's objects.
-    processStream.role.addToPolicy(
-      new PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [imagesBucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': ['o/*', 'v/*'] } },
+    this.processStream = processStream;
+    // sharp renders about 1.6× faster per core on x86_64 than on Graviton, more than arm64's 20 %
+    // lower price per GB-second makes up (README: Storefront variants). Sized by RENDERER above.
+    this.renderImages = pipelineFunction(
+      'RenderImages',
+      'functions/render-images.ts',
+      'product-images: image pipeline renderer (image jobs to renditions in S3)',
+      {
+        memorySize: RENDERER.memoryMb,
+        timeout: RENDERER.timeout,
+        env: { RENDER_CONCURRENCY: '1', IMAGES_IN_FLIGHT: '2', PIPELINE_IMAGE_CONCURRENCY: '2' },
+      },
+    );
+    this.failDeadJobs = pipelineFunction(
+      'FailDeadJobs',
+      'functions/fail-dead-jobs.ts',
+      'product-images: image pipeline dead jobs (fails their images)',
+      { memorySize: 512, timeout: Duration.minutes(1) },
+    );
+    for (const fn of [processStream, this.renderImages]) {
+      fn.allow(
+        ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        ['products/*', 'o/*', 'v/*'].map((pattern) => imagesBucket.arnForObjects(pattern)),
+      );
+      // Listing only under the content prefixes, to delete a content's objects.
+      fn.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [imagesBucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': ['o/*', 'v/*'] } },
+        }),
+      );
+    }
+    this.renderImages.function.addEventSource(
+      new SqsEventSource(this.jobs, {
+        batchSize: RENDERER.batchSize,
+        maxConcurrency: props.renderConcurrency,
+        reportBatchItemFailures: true,
       }),
     );
-    processStream.allow(['sqs:SendMessage'], [this.deadLetters.queueArn]);
-    processStream.allow(['events:PutEvents'], [this.events.eventBusArn]);
+    this.failDeadJobs.function.addEventSource(
+      new SqsEventSource(this.deadJobs, { batchSize: 10, maxConcurrency: 2, reportBatchItemFailures: true }),
+    );
     processStream.function.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,

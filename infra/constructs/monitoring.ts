@@ -29,6 +29,10 @@ export interface MonitoringProps {
   /** The function fed by the table's stream. */
   streamConsumer: ServiceFunction;
   deadLetters: Queue;
+  /** The image jobs' queue and its dead-letter queue, and the renderer that consumes them. */
+  jobs: Queue;
+  deadJobs: Queue;
+  renderer: ServiceFunction;
   /** Where alarms are e-mailed; without it synth warns that nobody hears them. */
   alarmEmail?: string;
   removalPolicy: RemovalPolicy;
@@ -42,7 +46,7 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const stage = STAGES[props.stage];
-    const { api, functions, streamConsumer, deadLetters } = props;
+    const { api, functions, streamConsumer, deadLetters, jobs, deadJobs, renderer } = props;
     const alarmKey = new Key(this, 'AlarmTopicKey', {
       enableKeyRotation: true,
       description: 'product-images alarm topic encryption',
@@ -98,6 +102,25 @@ export class Monitoring extends Construct {
     alarm('PipelineDeadLettersAlarm', {
       alarmDescription: 'Image copies or stream records were dead-lettered',
       metric: deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+
+    alarm('OldestImageJobAlarm', {
+      alarmDescription: `An image job has waited more than ${stage.oldestJobAlarmMinutes} minutes for the renderer`,
+      metric: jobs.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: stage.oldestJobAlarmMinutes * 60,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    alarm('DeadImageJobsAlarm', {
+      alarmDescription:
+        'Image jobs reached their dead-letter queue (the renderer kept crashing or timing out on them)',
+      metric: deadJobs.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),
@@ -238,6 +261,27 @@ export class Monitoring extends Construct {
         left: Object.entries(functions).map(([name, { function: fn }]) =>
           fn.metricThrottles({ statistic: 'Sum', label: name }),
         ),
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Image jobs: waiting, in flight, dead',
+        left: [
+          jobs.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label: 'waiting' }),
+          jobs.metricApproximateNumberOfMessagesNotVisible({ statistic: 'Maximum', label: 'in flight' }),
+          deadJobs.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label: 'dead' }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Oldest image job (seconds)',
+        left: [jobs.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' })],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Renderer invocations at once',
+        left: [renderer.function.metric('ConcurrentExecutions', { statistic: 'Maximum', label: 'renderer' })],
         width: 8,
       }),
     );

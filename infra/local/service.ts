@@ -9,8 +9,10 @@ import { API_KEY_PATTERN, apiKeyRecord, generateApiKey, hashApiKey } from '../..
 import type { Logger } from '../../lib/logger';
 import { LOCAL_REGION } from './dynamodb-local';
 import { createLocalServer, type LocalRoutes } from './http-server';
+import { startQueuePoller } from './queue-poller';
 import { type RunningS3Local, S3RVER_CREDENTIALS } from './s3-local';
-import { type RunningStreamPoller, type StreamPollerOptions, startStreamPoller } from './stream-poller';
+import { type LocalQueueSettings, startSqsLocal } from './sqs-local';
+import { type StreamPollerOptions, startStreamPoller } from './stream-poller';
 import { ensureTable } from './table';
 
 /** The environment the Lambda entry points read, pointed at a local engine and the local CDN origin. */
@@ -54,13 +56,24 @@ export function localPipelineEnvironment(
     S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
     ALLOW_PRIVATE_IMAGE_HOSTS: String(allowPrivateImageHosts),
     DEAD_LETTER_FILE: deadLetterFile,
+    // A laptop's origin is this machine: a retry need not wait the deployed 30 s.
+    RETRY_BASE_DELAY_SECONDS: '1',
   };
 }
 
+/** How local mode's renderer consumes the jobs queue: the deployed event source's shape, sized for a laptop. */
+export const LOCAL_RENDERER = { batchSize: 2, maxConcurrency: 2 } as const;
+
+export interface RunningLocalPipeline {
+  stop(): Promise<void>;
+}
+
 /**
- * The pipeline's Lambda entry point behind a local stream poller, imported after the environment is
- * set. Records the poller gives up on are appended to the dead-letter file, as the deployed event
- * source mapping sends them to its on-failure queue.
+ * The pipeline's Lambda entry points, imported after the environment is set: the stream consumer
+ * behind a local stream poller, and the renderer and the dead-job consumer behind pollers of an
+ * SQS-compatible engine in this process, as the deployed event source mappings feed them. Records the
+ * stream poller gives up on are appended to the dead-letter file, as the deployed mapping sends them to
+ * its on-failure queue.
  */
 export async function startLocalPipeline(
   environment: Record<string, string>,
@@ -71,11 +84,39 @@ export async function startLocalPipeline(
     logger: Logger;
     maxRetries?: number;
     observe?: StreamPollerOptions['observe'];
+    queue?: LocalQueueSettings;
   },
-): Promise<RunningStreamPoller> {
-  Object.assign(process.env, environment);
-  const { handler } = await import('../../functions/process-stream');
-  return startStreamPoller({
+): Promise<RunningLocalPipeline> {
+  const sqs = await startSqsLocal(options.queue);
+  Object.assign(process.env, environment, {
+    SQS_ENDPOINT: sqs.endpoint,
+    RENDER_QUEUE_URL: sqs.jobsQueueUrl,
+  });
+  const [{ handler }, renderer, deadJobs] = await Promise.all([
+    import('../../functions/process-stream'),
+    import('../../functions/render-images'),
+    import('../../functions/fail-dead-jobs'),
+  ]);
+  const jobPollers = [
+    startQueuePoller({
+      endpoint: sqs.endpoint,
+      queueUrl: sqs.jobsQueueUrl,
+      handler: renderer.handler,
+      functionName: 'render-images',
+      logger: options.logger,
+      ...LOCAL_RENDERER,
+    }),
+    startQueuePoller({
+      endpoint: sqs.endpoint,
+      queueUrl: sqs.deadJobsQueueUrl,
+      handler: deadJobs.handler,
+      functionName: 'dead-jobs',
+      logger: options.logger,
+      batchSize: 10,
+      maxConcurrency: 1,
+    }),
+  ];
+  const streamPoller = await startStreamPoller({
     dynamodbEndpoint: options.dynamodbEndpoint,
     tableName: options.tableName,
     handler,
@@ -93,6 +134,13 @@ export async function startLocalPipeline(
       });
     },
   });
+  return {
+    stop: async () => {
+      await streamPoller.stop();
+      await Promise.all(jobPollers.map((poller) => poller.stop()));
+      await sqs.stop();
+    },
+  };
 }
 
 export async function prepareTable(dynamodbEndpoint: string, tableName: string): Promise<void> {

@@ -120,7 +120,8 @@ export interface ImageDeadLetter {
   url: string;
   reason: string;
   attempts: number;
-  sequenceNumber: string;
+  /** The SQS message id of the image job that gave up. */
+  jobId: string;
   failedAt: string;
 }
 

@@ -14,7 +14,6 @@ import {
   type VariantFormat,
 } from '../../lib/domain/variant-ladder';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
-import { processChanges } from '../../lib/pipeline/process-changes';
 import {
   DEFAULT_MAX_PIXELS,
   encodeVariant,
@@ -166,7 +165,7 @@ async function dedupe(): Promise<string[]> {
       pipeline.statuses.write(`sku-${index}`, [image(index + 1, { url: `${base}/${index}` })], index + 1),
     );
     const started = performance.now();
-    const { failed } = await processChanges(records, pipeline.deps);
+    const { failed } = await pipeline.run(records);
     if (failed.length > 0) throw new Error('dedupe bench: records failed');
     const elapsed = performance.now() - started;
     const stored = [...pipeline.objects.objects.values()].reduce(

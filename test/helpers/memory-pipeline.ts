@@ -5,13 +5,15 @@ import { createMetrics, PipelineMetrics } from '../../lib/metrics';
 import type { ImageSetChangeRecord } from '../../lib/pipeline/changes';
 import { createLimiter } from '../../lib/pipeline/concurrency';
 import { type ContentTiming, DEFAULT_CONTENT_TIMING } from '../../lib/pipeline/content-publisher';
+import type { ImageJob, ImageJobQueue } from '../../lib/pipeline/image-jobs';
 import type {
   ImageObjectStore,
   ImageOpener,
   ImageRenderer,
   ImageStatusStore,
 } from '../../lib/pipeline/ports';
-import type { PipelineDependencies } from '../../lib/pipeline/process-changes';
+import { type PipelineDependencies, processChanges } from '../../lib/pipeline/process-changes';
+import { processImageJobs } from '../../lib/pipeline/render-jobs';
 import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
 import { MemoryContentStore } from './memory-content-store';
 
@@ -103,6 +105,25 @@ export interface MemoryPipeline {
   contents: MemoryContentStore;
   /** How many times the renderer ran. */
   renders: () => number;
+  /** Jobs enqueued and not yet run. */
+  jobs: MemoryJobQueue;
+  /**
+   * What the deployed pipeline does with these records: the stream consumer's batch, then one run of
+   * every job queued (retries queued by earlier runs too, their delays skipped). `failed`: stream
+   * records to retry; `retried`: jobs queued again for a later run.
+   */
+  run: (records: readonly ImageSetChangeRecord[]) => Promise<{ failed: string[]; retried: number }>;
+}
+
+/** The image jobs' queue in memory: jobs in order, delays ignored (the next run takes them). */
+export class MemoryJobQueue implements ImageJobQueue {
+  readonly queued: ImageJob[] = [];
+  async enqueue(jobs: readonly ImageJob[]): Promise<void> {
+    this.queued.push(...jobs);
+  }
+  take(): ImageJob[] {
+    return this.queued.splice(0);
+  }
 }
 
 /** The pipeline over in-memory ports, with the real renderer (counted) unless another is given. */
@@ -119,37 +140,55 @@ export function memoryPipeline(
   const objects = new MemoryObjectStore();
   const contents = new MemoryContentStore();
   const metrics = createMetrics('test');
+  const jobs = new MemoryJobQueue();
   let renders = 0;
+  let messages = 0;
   const render: ImageRenderer =
     options.render ??
     ((bytes) =>
       renderImage(bytes, { widths: [352, 832, 1200, 1920], avifEffort: 2, maxPixels: DEFAULT_MAX_PIXELS }));
+  const deps: PipelineDependencies = {
+    statuses,
+    objects,
+    contents,
+    open,
+    render: (bytes) => {
+      renders++;
+      return render(bytes);
+    },
+    renderLimit: createLimiter(2),
+    inFlightLimit: createLimiter(options.inFlight ?? 16),
+    contentTiming: { ...DEFAULT_CONTENT_TIMING, pollMs: 10, ...options.timing },
+    deadLetters: { send: async () => undefined },
+    logger: createLogger({ level: 'silent' }),
+    metrics,
+    pipelineMetrics: new PipelineMetrics(metrics),
+    events: { publish: async () => undefined },
+    cdnBaseUrl: 'https://cdn.example.test',
+    maxAttempts: options.maxAttempts ?? 3,
+    retryBaseDelaySeconds: 30,
+    skuConcurrency: 32,
+    imageConcurrency: 4,
+    jobs,
+  };
   return {
     statuses,
     objects,
     contents,
     renders: () => renders,
-    deps: {
-      statuses,
-      objects,
-      contents,
-      open,
-      render: (bytes) => {
-        renders++;
-        return render(bytes);
-      },
-      renderLimit: createLimiter(2),
-      inFlightLimit: createLimiter(options.inFlight ?? 16),
-      contentTiming: { ...DEFAULT_CONTENT_TIMING, pollMs: 10, ...options.timing },
-      deadLetters: { send: async () => undefined },
-      logger: createLogger({ level: 'silent' }),
-      metrics,
-      pipelineMetrics: new PipelineMetrics(metrics),
-      events: { publish: async () => undefined },
-      cdnBaseUrl: 'https://cdn.example.test',
-      maxAttempts: options.maxAttempts ?? 3,
-      skuConcurrency: 32,
-      imageConcurrency: 4,
+    jobs,
+    deps,
+    run: async (records) => {
+      const { failed } = await processChanges(records, deps);
+      const received = jobs.take().map((job) => ({ messageId: `m${++messages}`, job }));
+      const outcome = await processImageJobs(received, deps);
+      // A job reported failed stays in the queue, as SQS keeps it for another receive.
+      jobs.queued.push(
+        ...received
+          .filter((each) => outcome.failed.includes(each.messageId))
+          .flatMap((each) => (each.job ? [each.job] : [])),
+      );
+      return { failed, retried: outcome.retried + outcome.failed.length };
     },
   };
 }

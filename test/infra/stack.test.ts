@@ -37,7 +37,7 @@ describe('functions', () => {
         'product-images',
       ),
     );
-    expect(ours).toHaveLength(4);
+    expect(ours).toHaveLength(6);
     for (const fn of ours) {
       const renderer = String(
         (fn as { Properties: { Description?: string } }).Properties.Description,
@@ -59,7 +59,7 @@ describe('functions', () => {
         (fn) => (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties,
       )
       .filter((properties) => properties.Environment?.Variables?.TABLE_NAME);
-    expect(variables).toHaveLength(4);
+    expect(variables).toHaveLength(6);
     for (const properties of variables) {
       expect(properties.Environment?.Variables).toMatchObject({
         NODE_OPTIONS: '--enable-source-maps',
@@ -115,7 +115,14 @@ describe('functions', () => {
   });
 
   it('never grant a wildcard action, nor a wildcard resource beyond ListStreams and the image prefix', () => {
-    for (const prefix of ['GetImagesRole', 'PostImagesRole', 'AuthorizeRequestRole', 'ProcessStreamRole']) {
+    for (const prefix of [
+      'GetImagesRole',
+      'PostImagesRole',
+      'AuthorizeRequestRole',
+      'ProcessStreamRole',
+      'RenderImagesRole',
+      'FailDeadJobsRole',
+    ]) {
       for (const statement of statementsOf(prod, prefix)) {
         for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
         expect(statement.Effect).toBe('Allow');
@@ -303,16 +310,55 @@ describe('CDN origin', () => {
     });
   });
 
-  it('gives the renderer the ladder, memory for its benchmark, and a timeout for a full batch', () => {
+  it('gives the renderer the ladder, the memory and timeout its measured worst case needs three times over', () => {
     const renderer = Object.values(prod.findResources('AWS::Lambda::Function')).find((fn) =>
       String((fn as { Properties: { Description?: string } }).Properties.Description).includes(
-        'image pipeline',
+        'image pipeline renderer',
       ),
     ) as { Properties: Record<string, unknown> };
     expect(renderer.Properties).toMatchObject({
       MemorySize: 2048,
-      Timeout: 300,
-      Environment: { Variables: { VARIANT_WIDTHS: '352,832,1200,1920', RENDER_CONCURRENCY: '2' } },
+      Timeout: 120,
+      Environment: { Variables: { VARIANT_WIDTHS: '352,832,1200,1920', RENDER_CONCURRENCY: '1' } },
+    });
+  });
+
+  it('feeds the renderer from an encrypted, TLS-only queue: small batches, partial failures, a concurrency cap per stage, redrive', () => {
+    for (const [stage, template] of [
+      ['dev', dev],
+      ['prod', prod],
+    ] as const) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: 2,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: STAGES[stage].renderConcurrency },
+        EventSourceArn: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^RenderJobs'), 'Arn'] }),
+      });
+    }
+    expect(STAGES.dev.renderConcurrency).toBeLessThan(20);
+    expect(STAGES.prod.renderConcurrency).toBeGreaterThanOrEqual(100);
+    const queues = prod.findResources('AWS::SQS::Queue');
+    const [jobsId, jobs] = Object.entries(queues).find(([id]) => /^RenderJobs[0-9A-F]{8}$/.test(id)) ?? [];
+    const [deadId] = Object.entries(queues).find(([id]) => id.startsWith('RenderJobsDeadLetters')) ?? [];
+    const properties = (jobs as { Properties: Record<string, unknown> }).Properties;
+    expect(Number(properties.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * 120);
+    expect(properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: { 'Fn::GetAtt': [deadId, 'Arn'] } },
+    });
+    expect(jobsId).toBeDefined();
+    prod.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: jobsId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    // The dead jobs have a consumer that fails their images.
+    prod.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [deadId, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });
 
@@ -457,8 +503,10 @@ describe('alarms and outputs', () => {
     const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm')).map((alarm) =>
       JSON.stringify(alarm),
     );
-    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Errors"'))).toHaveLength(4);
-    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Throttles"'))).toHaveLength(4);
+    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Errors"'))).toHaveLength(6);
+    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Throttles"'))).toHaveLength(6);
+    expect(alarms.some((alarm) => alarm.includes('ApproximateAgeOfOldestMessage'))).toBe(true);
+    expect(alarms.filter((alarm) => alarm.includes('ApproximateNumberOfMessagesVisible'))).toHaveLength(2);
     expect(alarms.some((alarm) => alarm.includes('5XXError'))).toBe(true);
     expect(alarms.some((alarm) => alarm.includes('IteratorAge'))).toBe(true);
     expect(alarms.some((alarm) => alarm.includes('ApproximateNumberOfMessagesVisible'))).toBe(true);

@@ -96,7 +96,7 @@ describe('the synthesized bundles', () => {
     const ours = functions.filter((fn) =>
       String(fn.Properties.Description ?? '').startsWith('product-images'),
     );
-    expect(ours).toHaveLength(4);
+    expect(ours).toHaveLength(6);
     for (const fn of ours) {
       const description = String(fn.Properties.Description);
       const [name, check] = Object.entries(EVENTS).find(([key]) => description.includes(key)) ?? [];
@@ -116,6 +116,7 @@ describe('the synthesized bundles', () => {
           CDN_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
           PAGE_CURSOR_KEY: 'synth-test-cursor-key',
           DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+          RENDER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs',
           LOG_LEVEL: 'silent',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },

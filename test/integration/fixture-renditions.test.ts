@@ -10,7 +10,6 @@ import {
   type RenditionKind,
 } from '../../lib/domain/variant-ladder';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
-import { processChanges } from '../../lib/pipeline/process-changes';
 import { fixtureImages, fixturesMissing, hasFixtures } from '../helpers/fixtures';
 import { memoryPipeline } from '../helpers/memory-pipeline';
 import { image } from '../helpers/stream-events';
@@ -42,7 +41,7 @@ describe.skipIf(!hasFixtures)(`the pipeline on every fixture file (${fixturesMis
           );
         });
         // No record is left to retry: every outcome is final (a crash would be retried as transient).
-        expect((await processChanges(records, pipeline.deps)).failed).toEqual([]);
+        expect((await pipeline.run(records)).failed).toEqual([]);
       }
     } finally {
       server.close();

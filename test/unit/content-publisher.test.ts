@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { processChanges } from '../../lib/pipeline/process-changes';
 import { DEFAULT_MAX_PIXELS, RenderError, renderImage } from '../../lib/rendering/render-image';
 import { memoryPipeline } from '../helpers/memory-pipeline';
 import { photoJpeg } from '../helpers/photos';
@@ -15,10 +14,10 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     const records = Array.from({ length: 10 }, (_, index) =>
       pipeline.statuses.write(`sku-${index}`, [image(index + 1)], index + 1),
     );
-    expect((await processChanges(records, pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.run(records)).failed).toEqual([]);
     expect(pipeline.renders()).toBe(1);
     const later = pipeline.statuses.write('sku-late', [image(99)], 50);
-    await processChanges([later], pipeline.deps);
+    await pipeline.run([later]);
     expect(pipeline.renders()).toBe(1);
     const hash = sha256(photo);
     for (const sku of [...records.map((record) => record.sku), 'sku-late']) {
@@ -49,7 +48,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
       await pipeline.contents.finishDeletion(hash);
     }, 100);
     const record = pipeline.statuses.write('late', [image(1)], 1);
-    expect((await processChanges([record], pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.run([record])).failed).toEqual([]);
     expect(pipeline.renders()).toBe(1);
     expect(pipeline.objects.keys(`o/${hash}/`)).toEqual([`o/${hash}/jpeg/352-400`]);
     expect(pipeline.objects.objects.get(`o/${hash}/jpeg/352-400`)?.body.equals(photo)).toBe(true);
@@ -65,7 +64,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     await pipeline.contents.beginDeletion(hash, Date.now() - 60_000);
     await pipeline.objects.put(`v/${hash}/stale.avif`, Buffer.from('left'), 'image/avif');
     const record = pipeline.statuses.write('rescued', [image(1)], 1);
-    expect((await processChanges([record], pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.run([record])).failed).toEqual([]);
     expect(pipeline.objects.keys(`v/${hash}/`)).not.toContain(`v/${hash}/stale.avif`);
     expect((await pipeline.statuses.find('rescued'))?.images[0]?.status).toBe('ready');
   });
@@ -78,7 +77,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     await pipeline.contents.claimRender(hash, Date.now(), 60_000);
     const waiting = pipeline.statuses.write('waiting', [image(1)], 1);
     // A live lease held elsewhere: this image gives up for now and is retried, its hash recorded.
-    expect((await processChanges([waiting], pipeline.deps)).failed).toEqual(['1']);
+    expect(await pipeline.run([waiting])).toEqual({ failed: [], retried: 1 });
     expect((await pipeline.statuses.find('waiting'))?.images[0]).toMatchObject({
       status: 'pending',
       attempts: 1,
@@ -89,7 +88,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     const entry = pipeline.contents.entries.get(hash);
     if (entry) entry.leaseUntil = Date.now() - 1;
     const retried = { ...waiting, sequenceNumber: '2' };
-    expect((await processChanges([retried], pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.run([retried])).failed).toEqual([]);
     expect(pipeline.renders()).toBe(1);
   });
 
@@ -102,7 +101,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
       },
     });
     const records = [1, 2, 3].map((id) => pipeline.statuses.write(`bad-${id}`, [image(id)], id));
-    expect((await processChanges(records, pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.run(records)).failed).toEqual([]);
     expect(pipeline.renders()).toBe(1);
     for (const record of records) {
       expect((await pipeline.statuses.find(record.sku))?.images[0]).toMatchObject({
@@ -126,7 +125,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
       },
     });
     const record = pipeline.statuses.write('gone', [image(1)], 1);
-    expect((await processChanges([record], pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.run([record])).failed).toEqual([]);
     expect(await pipeline.contents.find(hash)).toBeNull();
     expect(pipeline.objects.keys()).toEqual([]);
   });
@@ -150,14 +149,14 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
       [image(1, { content_sha256: sha256(before), attempts: 1 })],
       1,
     );
-    expect((await processChanges([record], pipeline.deps)).failed).toEqual(['1']);
+    expect(await pipeline.run([record])).toEqual({ failed: [], retried: 1 });
     expect(await pipeline.contents.find(sha256(before))).toBeNull();
     expect(pipeline.objects.keys(`o/${sha256(before)}/`)).toEqual([]);
     expect((await pipeline.statuses.find('changed'))?.images[0]).toMatchObject({
       status: 'pending',
       content_sha256: sha256(after),
     });
-    expect((await processChanges([{ ...record, sequenceNumber: '2' }], pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.run([{ ...record, sequenceNumber: '2' }])).failed).toEqual([]);
     expect((await pipeline.statuses.find('changed'))?.images[0]).toMatchObject({
       status: 'ready',
       content_sha256: sha256(after),
@@ -186,7 +185,7 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     const records = Array.from({ length: 12 }, (_, index) =>
       pipeline.statuses.write(`bounded-${index}`, [image(index + 1), image(index + 101)], index + 1),
     );
-    expect((await processChanges(records, pipeline.deps)).failed).toEqual([]);
+    expect((await pipeline.run(records)).failed).toEqual([]);
     expect(held).toBe(0);
     expect(most).toBe(3);
   });

@@ -1,9 +1,16 @@
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGetImagesHandler } from '../../functions/get-images';
+import { createRenderImagesHandler } from '../../functions/job-handlers';
 import { createPostImagesHandler } from '../../functions/post-images';
 import { createProcessStreamHandler } from '../../functions/process-stream';
 import { keys } from '../../lib/adapters/dynamodb/table-schema';
@@ -171,6 +178,7 @@ describe('pipeline metrics (EMF on stdout)', () => {
     AWS_REGION: 'eu-west-1',
     BUCKET_NAME: 'b',
     CDN_BASE_URL: 'https://cdn.example',
+    RENDER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/jobs',
     LOG_LEVEL: 'silent',
   });
 
@@ -196,11 +204,21 @@ describe('pipeline metrics (EMF on stdout)', () => {
       s3: new S3Client({ region: 'eu-west-1' }),
       sqs: new SQSClient({ region: 'eu-west-1' }),
     });
+    const bodies: string[] = [];
+    sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+      bodies.push(...(input.Entries ?? []).map((entry) => entry.MessageBody ?? ''));
+      return { Successful: [], Failed: [] };
+    });
     const handler = createProcessStreamHandler({ ...deps, open });
+    const renderer = createRenderImagesHandler({ ...deps, open });
     const record = streamRecord('P', [], [image(1, { requested_at: requestedAt })]);
     (record.dynamodb as { ApproximateCreationDateTime?: number }).ApproximateCreationDateTime =
       Math.floor(Date.now() / 1000) - 2;
-    const lines = await emfOf(() => handler(streamEvent(record), lambdaContext()));
+    // The stream consumer's metrics, then the renderer's for the job it enqueued.
+    const streamLines = await emfOf(() => handler(streamEvent(record), lambdaContext()));
+    const jobs = bodies.map((body, index) => ({ messageId: String(index), body }) as SQSRecord);
+    const renderLines = await emfOf(() => renderer({ Records: jobs }, lambdaContext()));
+    const lines = [...streamLines, ...renderLines];
     return { lines, emitted: readings(lines) };
   }
 
@@ -218,7 +236,8 @@ describe('pipeline metrics (EMF on stdout)', () => {
     );
     const buffered: Record<string, unknown> = lines.find((line) => METRIC.postToReady in line) ?? {};
     expect(Number(buffered[METRIC.postToReady])).toBeGreaterThanOrEqual(1500);
-    expect(Number(buffered[METRIC.streamIteratorAge])).toBeGreaterThanOrEqual(2000);
+    const batch: Record<string, unknown> = lines.find((line) => METRIC.streamIteratorAge in line) ?? {};
+    expect(Number(batch[METRIC.streamIteratorAge])).toBeGreaterThanOrEqual(2000);
   });
 
   it('counts a failed image by its error kind, never by its URL', async () => {

@@ -6,15 +6,21 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchCommandInput,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createDeadJobsHandler, createRenderImagesHandler } from '../../functions/job-handlers';
 import { createProcessStreamHandler } from '../../functions/process-stream';
 import { keys } from '../../lib/adapters/dynamodb/table-schema';
 import { loadPipelineConfig } from '../../lib/config';
 import type { StoredImage } from '../../lib/domain/image';
-import { transient } from '../../lib/pipeline/fetch-errors';
 import type { ImageOpener } from '../../lib/pipeline/ports';
 import { createPipelineDependencies } from '../../lib/pipeline-service';
 import { dynamoErrors, mockDynamo } from '../helpers/dynamo-mock';
@@ -28,6 +34,7 @@ const config = loadPipelineConfig({
   BUCKET_NAME: 'cdn-origin',
   CDN_BASE_URL: 'https://d123.cloudfront.net',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+  RENDER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/render-jobs',
   MAX_COPY_ATTEMPTS: '3',
   LOG_LEVEL: 'silent',
 });
@@ -44,6 +51,15 @@ beforeEach(() => {
   s3.on(DeleteObjectCommand).resolves({});
   ddb.on(UpdateCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({});
+  sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+    sent.push(input);
+    return { Successful: [], Failed: [] };
+  });
+});
+/** Every SendMessageBatch the pipeline made: the image jobs it enqueued. */
+let sent: SendMessageBatchCommandInput[] = [];
+beforeEach(() => {
+  sent = [];
 });
 afterEach(() => {
   ddb.restore();
@@ -68,12 +84,56 @@ function contentUpdates() {
 }
 const openPng: ImageOpener = async () => openedFrom(bytes);
 
+/** The jobs enqueued since `from` (an index into `sent`), as the SQS event the renderer receives. */
+function jobsEvent(from: number): SQSEvent {
+  const entries = sent.slice(from).flatMap((batch) => batch.Entries ?? []);
+  return {
+    Records: entries.map((entry, index) => ({
+      messageId: `message-${from}-${index}`,
+      receiptHandle: `receipt-${index}`,
+      body: entry.MessageBody ?? '',
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '0',
+        SenderId: 'test',
+        ApproximateFirstReceiveTimestamp: '0',
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:render-jobs',
+      awsRegion: 'eu-west-1',
+    })),
+  };
+}
+
+/**
+ * The deployed pipeline with mocked AWS clients: the stream consumer's invocation, then the renderer's
+ * on the jobs it enqueued. `batchItemFailures` are the stream's; `jobFailures` the renderer's.
+ */
 function handlerWith(open: ImageOpener) {
-  const deps = createPipelineDependencies(config, {
-    s3: new S3Client({ region: 'eu-west-1' }),
-    sqs: new SQSClient({ region: 'eu-west-1' }),
-  });
-  return createProcessStreamHandler({ ...deps, open });
+  const deps = {
+    ...createPipelineDependencies(config, {
+      s3: new S3Client({ region: 'eu-west-1' }),
+      sqs: new SQSClient({ region: 'eu-west-1' }),
+    }),
+    open,
+  };
+  const stream = createProcessStreamHandler(deps);
+  const renderer = createRenderImagesHandler(deps);
+  return async (event: DynamoDBStreamEvent, context: ReturnType<typeof lambdaContext>) => {
+    const result = await stream(event, context);
+    const enqueued = sent.length;
+    const jobs = jobsEvent(0);
+    const rendered = jobs.Records.length > 0 ? await renderer(jobs, context) : { batchItemFailures: [] };
+    return {
+      batchItemFailures: result.batchItemFailures,
+      jobs,
+      jobFailures: rendered.batchItemFailures.map((failure) => failure.itemIdentifier),
+      /** Jobs the renderer enqueued again (transient failures), with their delays. */
+      retried: sent.slice(enqueued).flatMap((batch) => batch.Entries ?? []),
+    };
+  };
 }
 
 function stored(sku: string, images: StoredImage[]) {
@@ -138,12 +198,20 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(content[0]?.ExpressionAttributeValues).toEqual({ ':ref': new Set([2]) });
   });
 
-  it('reports an S3 failure as a batch item failure, counts the attempt and keeps the content hash', async () => {
+  it('on an S3 failure counts the attempt, keeps the content hash and enqueues the job again after a backoff', async () => {
     stored('A', [image(2)]);
     s3.on(PutObjectCommand).rejects(s3Error());
     const record = streamRecord('A', [], [image(2)]);
     const result = await handlerWith(openPng)(streamEvent(record), lambdaContext());
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.jobFailures).toEqual([]);
+    expect(result.retried).toHaveLength(1);
+    expect(result.retried[0]).toMatchObject({ DelaySeconds: 30 });
+    expect(JSON.parse(result.retried[0]?.MessageBody ?? '{}')).toMatchObject({
+      sku: 'A',
+      imageId: 2,
+      origin: 'retry',
+    });
     const updates = skuUpdates('A');
     expect(updates[updates.length - 1]?.ExpressionAttributeValues).toMatchObject({
       ':status': 'pending',
@@ -154,12 +222,29 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(contentUpdates().some((update) => update.UpdateExpression === 'REMOVE #lease')).toBe(true);
   });
 
-  it('reports DynamoDB throttling as a batch item failure without copying', async () => {
+  it('reports a job that met DynamoDB throttling as a batch item failure of the renderer, without copying', async () => {
     ddb.on(GetCommand, { Key: keys.sku('A') }).rejects(dynamoErrors.throttled());
     const record = streamRecord('A', [], [image(2)]);
     const result = await handlerWith(openPng)(streamEvent(record), lambdaContext());
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.jobFailures).toEqual([result.jobs.Records[0]?.messageId]);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('enqueues one job per image the write added, and retries the stream record when SQS refuses them', async () => {
+    const record = streamRecord('A', [image(1, { status: 'ready' })], [image(1), image(2), image(3)]);
+    stored('A', []);
+    const ok = await handlerWith(openPng)(streamEvent(record), lambdaContext());
+    expect(ok.jobs.Records.map((job) => JSON.parse(job.body))).toEqual([
+      { v: 1, sku: 'A', imageId: 2, origin: 'stream' },
+      { v: 1, sku: 'A', imageId: 3, origin: 'stream' },
+    ]);
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }],
+    });
+    const refused = await handlerWith(openPng)(streamEvent(record), lambdaContext());
+    expect(refused.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
   });
 
   it('fails an image at once on a permanent origin failure, and does not report the record', async () => {
@@ -196,7 +281,7 @@ describe('the stream handler with mocked AWS clients', () => {
       imageId: 2,
       reason: 'HTTP 503 from origin',
       attempts: 3,
-      sequenceNumber: record.dynamodb?.SequenceNumber,
+      jobId: result.jobs.Records[0]?.messageId,
     });
   });
 
@@ -254,23 +339,25 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
   });
 
-  it('stops a SKU at its first failing record but carries on with other SKUs', async () => {
+  it('stops a SKU at its first record whose jobs were not enqueued, but carries on with other SKUs', async () => {
     stored('A', [image(1), image(2)]);
     stored('B', [image(3)]);
-    const opener: ImageOpener = async (url) => {
-      if (url.endsWith('/1.png')) throw transient('HTTP 500 from origin');
-      return openedFrom(bytes);
-    };
+    sqs.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+      if (input.Entries?.some((entry) => JSON.parse(entry.MessageBody ?? '{}').imageId === 1)) {
+        throw Object.assign(new Error('SQS unavailable'), { name: 'ServiceUnavailable' });
+      }
+      sent.push(input);
+      return { Successful: [], Failed: [] };
+    });
     const first = streamRecord('A', [], [image(1)]);
     const second = streamRecord('A', [image(1)], [image(1), image(2)]);
     const other = streamRecord('B', [], [image(3)]);
-    const result = await handlerWith(opener)(streamEvent(first, other, second), lambdaContext());
+    const result = await handlerWith(openPng)(streamEvent(first, other, second), lambdaContext());
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: first.dynamodb?.SequenceNumber }]);
-    // Only B's image was stored; A's second record waits for its first.
+    // Only B's image was enqueued and stored; A's second record waits for its first.
+    expect(result.jobs.Records.map((job) => JSON.parse(job.body).imageId)).toEqual([3]);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(4);
-    expect(skuUpdates('A').every((update) => update.ExpressionAttributeValues?.[':status'] !== 'ready')).toBe(
-      true,
-    );
+    expect(skuUpdates('A')).toEqual([]);
     expect(skuUpdates('B').some((update) => update.ExpressionAttributeValues?.[':status'] === 'ready')).toBe(
       true,
     );
@@ -304,12 +391,78 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(s3.commandCalls(DeleteObjectCommand)).toHaveLength(0);
   });
 
-  it('retries the record when DynamoDB throttles the reference update', async () => {
+  it('enqueues the job again after a backoff when DynamoDB throttles the reference update', async () => {
     stored('A', [image(2)]);
     ddb.on(UpdateCommand, { Key: keys.content(sha) }).rejects(dynamoErrors.throttled());
     const record = streamRecord('A', [], [image(2)]);
     const result = await handlerWith(openPng)(streamEvent(record), lambdaContext());
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.jobFailures).toEqual([]);
+    expect(result.retried).toHaveLength(1);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('does nothing for a job whose image was removed, replaced or already settled (duplicates are harmless)', async () => {
+    stored('A', [image(2, { status: 'ready' }), image(5, { status: 'failed', error: 'x' })]);
+    const record = streamRecord('A', [], [image(2), image(5), image(9)]);
+    const result = await handlerWith(openPng)(streamEvent(record), lambdaContext());
+    expect(result.jobs.Records).toHaveLength(3);
+    expect(result.jobFailures).toEqual([]);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe("the jobs' dead-letter consumer with mocked AWS clients", () => {
+  it('fails the image of a job SQS gave up on, dead-letters it, and leaves settled images alone', async () => {
+    stored('A', [image(2, { attempts: 1 }), image(3, { status: 'ready' })]);
+    const deps = createPipelineDependencies(config, {
+      s3: new S3Client({ region: 'eu-west-1' }),
+      sqs: new SQSClient({ region: 'eu-west-1' }),
+    });
+    sent = [
+      {
+        QueueUrl: 'dead',
+        Entries: [
+          { Id: '0', MessageBody: JSON.stringify({ v: 1, sku: 'A', imageId: 2, origin: 'stream' }) },
+          { Id: '1', MessageBody: JSON.stringify({ v: 1, sku: 'A', imageId: 3, origin: 'stream' }) },
+          { Id: '2', MessageBody: 'not a job' },
+        ],
+      },
+    ];
+    const result = await createDeadJobsHandler(deps)(jobsEvent(0), lambdaContext());
+    expect(result.batchItemFailures).toEqual([]);
+    const [update] = skuUpdates('A');
+    expect(update?.ConditionExpression).toBe('#images[0].#id = :id');
+    expect(update?.ExpressionAttributeValues).toMatchObject({
+      ':status': 'failed',
+      ':error': 'rendering kept failing',
+      ':attempts': 2,
+    });
+    expect(skuUpdates('A')).toHaveLength(1);
+    const letter = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+    expect(letter).toMatchObject({
+      kind: 'image-copy-failed',
+      sku: 'A',
+      imageId: 2,
+      reason: 'rendering kept failing',
+    });
+  });
+
+  it('reports a dead job whose image could not be read, so it is tried again', async () => {
+    ddb.on(GetCommand, { Key: keys.sku('A') }).rejects(dynamoErrors.throttled());
+    const deps = createPipelineDependencies(config, {
+      s3: new S3Client({ region: 'eu-west-1' }),
+      sqs: new SQSClient({ region: 'eu-west-1' }),
+    });
+    sent = [
+      {
+        QueueUrl: 'dead',
+        Entries: [{ Id: '0', MessageBody: JSON.stringify({ v: 1, sku: 'A', imageId: 2 }) }],
+      },
+    ];
+    const event = jobsEvent(0);
+    const result = await createDeadJobsHandler(deps)(event, lambdaContext());
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
   });
 });

@@ -1,0 +1,133 @@
+import { mapWithConcurrency } from './concurrency';
+import { copyImage } from './copy-image';
+import { type ImageJob, MAX_JOB_DELAY_SECONDS } from './image-jobs';
+import { announceSettled, type PipelineDependencies } from './process-changes';
+
+/** One received job: its message id (the batch item identifier) and the job, or null when unreadable. */
+export interface ReceivedJob {
+  messageId: string;
+  job: ImageJob | null;
+}
+
+export interface JobBatchOutcome {
+  /** Message ids to report as batch item failures: SQS delivers them again after the visibility timeout. */
+  failed: string[];
+  /** Jobs that settled an image (ready or failed), that found nothing to do, and that will be retried. */
+  settled: number;
+  skipped: number;
+  retried: number;
+}
+
+/**
+ * How long a job waits before its next attempt: `baseSeconds` (30 s deployed), then twice that, … at
+ * most SQS's 15 minutes. An origin that answered 503 gets time to recover.
+ */
+export function retryDelaySeconds(attempts: number, baseSeconds: number): number {
+  return Math.min(MAX_JOB_DELAY_SECONDS, baseSeconds * 2 ** Math.max(0, attempts - 1));
+}
+
+type JobOutcome = 'settled' | 'skipped' | 'retried';
+
+async function runJob(received: ReceivedJob, deps: PipelineDependencies): Promise<JobOutcome> {
+  const job = received.job;
+  if (!job) {
+    deps.logger.error('image job unreadable, dropped', { messageId: received.messageId });
+    return 'skipped';
+  }
+  // The item decides: an image removed, replaced or already settled needs nothing (a duplicate job).
+  const current = await deps.statuses.find(job.sku);
+  const image = current?.images.find((candidate) => candidate.id === job.imageId);
+  if (!current || image?.status !== 'pending') return 'skipped';
+  const outcome = await deps.inFlightLimit(() =>
+    copyImage({ sku: job.sku, jobId: received.messageId }, image, current, deps),
+  );
+  if (outcome === 'retry') {
+    // A transient failure: the job comes back after a backoff, as a new message. Its attempts are
+    // counted on the image, so it ends failed (and dead-lettered) after `maxAttempts`.
+    await deps.jobs.enqueue(
+      [{ ...job, origin: 'retry' }],
+      retryDelaySeconds((image.attempts ?? 0) + 1, deps.retryBaseDelaySeconds),
+    );
+    return 'retried';
+  }
+  await announceSettled(job.sku, deps);
+  return 'settled';
+}
+
+/**
+ * Runs a batch of image jobs, `imageConcurrency` at once. A job whose work could not be finished or
+ * handed on (storage down, the retry not enqueued) is reported and comes back from SQS; after the
+ * queue's receive limit it goes to the jobs' dead-letter queue, whose consumer fails the image.
+ */
+export async function processImageJobs(
+  jobs: readonly ReceivedJob[],
+  deps: PipelineDependencies,
+): Promise<JobBatchOutcome> {
+  const outcome: JobBatchOutcome = { failed: [], settled: 0, skipped: 0, retried: 0 };
+  await mapWithConcurrency([...jobs], deps.imageConcurrency, async (received) => {
+    try {
+      outcome[await runJob(received, deps)]++;
+    } catch (error) {
+      deps.logger.warn('image job will be retried', {
+        messageId: received.messageId,
+        sku: received.job?.sku,
+        imageId: received.job?.imageId,
+        error,
+      });
+      outcome.failed.push(received.messageId);
+    }
+  });
+  return outcome;
+}
+
+/** What an image ends with when its job kept failing until SQS gave up on it. */
+export const DEAD_JOB_REASON = 'rendering kept failing';
+
+/**
+ * Consumes the jobs' dead-letter queue: a job there was received `maxReceiveCount` times without
+ * finishing (the renderer timed out, ran out of memory or crashed on it). Its image, if still pending,
+ * ends `failed` with a clear reason and a dead letter for a person; its set may then be settled.
+ */
+export async function failDeadJobs(
+  jobs: readonly ReceivedJob[],
+  deps: PipelineDependencies,
+): Promise<JobBatchOutcome> {
+  const outcome: JobBatchOutcome = { failed: [], settled: 0, skipped: 0, retried: 0 };
+  for (const received of jobs) {
+    try {
+      const job = received.job;
+      const image =
+        job && (await deps.statuses.find(job.sku))?.images.find((each) => each.id === job.imageId);
+      if (!job || image?.status !== 'pending') {
+        outcome.skipped++;
+        continue;
+      }
+      const attempts = (image.attempts ?? 0) + 1;
+      // The letter first: a stop between the two leaves the image pending for the sweeper, not failed unlettered.
+      await deps.deadLetters.send({
+        kind: 'image-copy-failed',
+        sku: job.sku,
+        imageId: job.imageId,
+        url: image.url,
+        reason: DEAD_JOB_REASON,
+        attempts,
+        jobId: received.messageId,
+        failedAt: new Date().toISOString(),
+      });
+      const recorded = await deps.statuses.record(job.sku, job.imageId, {
+        status: 'failed',
+        error: DEAD_JOB_REASON,
+        attempts,
+        content_sha256: image.content_sha256,
+      });
+      if (recorded) deps.pipelineMetrics.failed(DEAD_JOB_REASON);
+      deps.logger.error('image failed: its job was dead-lettered', { sku: job.sku, imageId: job.imageId });
+      await announceSettled(job.sku, deps);
+      outcome.settled++;
+    } catch (error) {
+      deps.logger.warn('dead job will be retried', { messageId: received.messageId, error });
+      outcome.failed.push(received.messageId);
+    }
+  }
+  return outcome;
+}
