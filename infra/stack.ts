@@ -65,7 +65,13 @@ export class ProductImagesStack extends Stack {
   /** The image jobs' dead-letter queue. */
   readonly deadJobs: Queue;
   readonly functions: Record<
-    'getImages' | 'postImages' | 'authorizeRequest' | 'processStream' | 'renderImages' | 'failDeadJobs',
+    | 'getImages'
+    | 'postImages'
+    | 'authorizeRequest'
+    | 'processStream'
+    | 'renderImages'
+    | 'failDeadJobs'
+    | 'sweepPending',
     ServiceFunction
   >;
   readonly cdnDomainConfigured: boolean;
@@ -113,6 +119,14 @@ export class ProductImagesStack extends Stack {
       partitionKey: { name: TABLE_SCHEMA.listIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: TABLE_SCHEMA.listIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType[TABLE_SCHEMA.listIndex.projection],
+    });
+    const pendingIndex = TABLE_SCHEMA.pendingIndex;
+    this.table.addGlobalSecondaryIndex({
+      indexName: pendingIndex.name,
+      partitionKey: { name: pendingIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: pendingIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType[pendingIndex.projection],
+      nonKeyAttributes: [...pendingIndex.nonKeyAttributes],
     });
     const table = this.table;
     const listIndexArn = `${table.tableArn}/index/${TABLE_SCHEMA.listIndex.name}`;
@@ -201,6 +215,7 @@ export class ProductImagesStack extends Stack {
       processStream: pipeline.processStream,
       renderImages: pipeline.renderImages,
       failDeadJobs: pipeline.failDeadJobs,
+      sweepPending: pipeline.sweepPending,
     };
 
     const monitoring = new Monitoring(this, 'Monitoring', {

@@ -128,6 +128,10 @@ export interface PipelineConfig {
   renderQueueUrl?: string;
   /** An SQS-compatible engine in local mode and tests; unset when deployed. */
   sqsEndpoint?: string;
+  /** A set pending this long after its POST (or its last sweep) has its pending images enqueued again. */
+  pendingSweepMinutes: number;
+  /** Sweeps a set may have; images still pending after the last one end failed. */
+  maxSweeps: number;
   logLevel: LogLevel;
 }
 
@@ -164,6 +168,8 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     deadLetterFile: env.DEAD_LETTER_FILE || undefined,
     renderQueueUrl: env.RENDER_QUEUE_URL || undefined,
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
+    pendingSweepMinutes: positiveInteger(env, 'PENDING_SWEEP_MINUTES', 15),
+    maxSweeps: positiveInteger(env, 'MAX_SWEEPS', 3),
     logLevel: parseLogLevel(env.LOG_LEVEL),
   };
 }

@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamodb/client';
 import { DynamoContentStore } from './adapters/dynamodb/content-store';
 import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
+import { DynamoPendingIndex } from './adapters/dynamodb/pending-index';
 import { DynamoTableWalk } from './adapters/dynamodb/table-walk';
 import { EventBridgeSettledSink } from './adapters/eventbridge/settled-events';
 import { FileDeadLetterSink } from './adapters/file/dead-letter-file';
@@ -19,6 +20,7 @@ import { createLimiter } from './pipeline/concurrency';
 import { DEFAULT_CONTENT_TIMING } from './pipeline/content-publisher';
 import { type FetchPolicy, openImage } from './pipeline/image-fetcher';
 import type { ImageJobQueue } from './pipeline/image-jobs';
+import type { SweepDependencies } from './pipeline/pending-sweep';
 import type { DeadLetterSink, SettledEventSink } from './pipeline/ports';
 import type { PipelineDependencies } from './pipeline/process-changes';
 import { DEFAULT_MAX_PIXELS, renderImage } from './rendering/render-image';
@@ -64,14 +66,7 @@ export function createPipelineDependencies(
     connectTimeoutMs: config.connectTimeoutMs,
     totalTimeoutMs: config.totalTimeoutMs,
   };
-  const sqs =
-    clients.sqs ??
-    new SQSClient({
-      region: config.region,
-      ...(config.sqsEndpoint
-        ? { endpoint: config.sqsEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-        : {}),
-    });
+  const sqs = clients.sqs ?? createSqsClient(config);
   const jobs: ImageJobQueue = config.renderQueueUrl
     ? new SqsImageJobQueue(sqs, config.renderQueueUrl)
     : {
@@ -115,6 +110,37 @@ export function createPipelineDependencies(
     skuConcurrency: config.skuConcurrency,
     imageConcurrency: config.imageConcurrency,
   };
+}
+
+/** The pending sweeper's dependencies: the pipeline's, the pending index and the jobs queue's backlog. */
+export function createSweepDependencies(
+  config: PipelineConfig & { renderQueueUrl: string },
+  clients: {
+    dynamo?: DynamoDBDocumentClient;
+    s3?: S3Client;
+    sqs?: SQSClient;
+    eventBridge?: EventBridgeClient;
+  } = {},
+): SweepDependencies {
+  const dynamo =
+    clients.dynamo ?? createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const sqs = clients.sqs ?? createSqsClient(config);
+  const queue = new SqsImageJobQueue(sqs, config.renderQueueUrl);
+  return {
+    ...createPipelineDependencies(config, { ...clients, dynamo, sqs }),
+    jobs: queue,
+    pending: new DynamoPendingIndex(dynamo, config.tableName),
+    jobBacklog: () => queue.backlog(),
+  };
+}
+
+function createSqsClient(config: PipelineConfig): SQSClient {
+  return new SQSClient({
+    region: config.region,
+    ...(config.sqsEndpoint
+      ? { endpoint: config.sqsEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
 }
 
 /** What `npm run rerender` works with: the pipeline's stores and limits, and a renderer of given rungs. */

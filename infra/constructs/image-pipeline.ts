@@ -1,6 +1,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -8,7 +9,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
+import { PIPELINE_EVENT_PATTERNS, TABLE_SCHEMA } from '../../lib/adapters/dynamodb/table-schema';
 import { ServiceFunction } from './service-function';
 
 /**
@@ -24,6 +25,16 @@ export const RENDERER = {
   visibilityTimeout: Duration.minutes(12),
   /** Receives of one job before it goes to the jobs' dead-letter queue (a crash or timeout each). */
   maxReceiveCount: 3,
+} as const;
+
+/**
+ * The pending sweeper: every 5 minutes, sets pending for 15 minutes (after their POST or last sweep)
+ * get their pending images' jobs again, 3 times, then those images end failed (README: Imports at scale).
+ */
+export const SWEEPER = {
+  every: Duration.minutes(5),
+  pendingMinutes: 15,
+  maxSweeps: 3,
 } as const;
 
 export interface ImagePipelineProps {
@@ -52,6 +63,8 @@ export class ImagePipeline extends Construct {
   readonly processStream: ServiceFunction;
   readonly renderImages: ServiceFunction;
   readonly failDeadJobs: ServiceFunction;
+  readonly sweepPending: ServiceFunction;
+  readonly sweepSchedule: Rule;
   readonly jobs: Queue;
   readonly deadJobs: Queue;
   readonly deadLetters: Queue;
@@ -141,6 +154,33 @@ export class ImagePipeline extends Construct {
       'product-images: image pipeline dead jobs (fails their images)',
       { memorySize: 512, timeout: Duration.minutes(1) },
     );
+    this.sweepPending = pipelineFunction(
+      'SweepPending',
+      'functions/sweep-pending.ts',
+      'product-images: image pipeline sweeper (re-enqueues images left pending)',
+      {
+        memorySize: 512,
+        timeout: Duration.minutes(5),
+        env: {
+          PENDING_SWEEP_MINUTES: String(SWEEPER.pendingMinutes),
+          MAX_SWEEPS: String(SWEEPER.maxSweeps),
+        },
+      },
+    );
+    // It reads the sparse pending index (never the table) and the queue's backlog.
+    this.sweepPending.allow(
+      ['dynamodb:Query'],
+      [`${table.tableArn}/index/${TABLE_SCHEMA.pendingIndex.name}`],
+    );
+    this.sweepPending.allow(['sqs:GetQueueAttributes'], [this.jobs.queueArn]);
+    this.sweepSchedule = new Rule(this, 'SweepSchedule', {
+      description: 'product-images: runs the pending sweeper',
+      schedule: Schedule.rate(SWEEPER.every),
+      targets: [
+        // The scheduled event itself: its empty `detail` means the configured threshold.
+        new LambdaFunction(this.sweepPending.function, { retryAttempts: 2 }),
+      ],
+    });
     for (const fn of [processStream, this.renderImages]) {
       fn.allow(
         ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],

@@ -3,12 +3,14 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SweepEvent } from '../../functions/sweep-pending';
 import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import { DynamoTokenStore } from '../../lib/adapters/dynamodb/token-store';
 import { API_KEY_PATTERN, apiKeyRecord, generateApiKey, hashApiKey } from '../../lib/auth/keys';
 import type { Logger } from '../../lib/logger';
 import { LOCAL_REGION } from './dynamodb-local';
 import { createLocalServer, type LocalRoutes } from './http-server';
+import { localLambdaContext } from './lambda-context';
 import { startQueuePoller } from './queue-poller';
 import { type RunningS3Local, S3RVER_CREDENTIALS } from './s3-local';
 import { type LocalQueueSettings, startSqsLocal } from './sqs-local';
@@ -85,6 +87,7 @@ export async function startLocalPipeline(
     maxRetries?: number;
     observe?: StreamPollerOptions['observe'];
     queue?: LocalQueueSettings;
+    sweepIntervalMs?: number;
   },
 ): Promise<RunningLocalPipeline> {
   const sqs = await startSqsLocal(options.queue);
@@ -92,10 +95,11 @@ export async function startLocalPipeline(
     SQS_ENDPOINT: sqs.endpoint,
     RENDER_QUEUE_URL: sqs.jobsQueueUrl,
   });
-  const [{ handler }, renderer, deadJobs] = await Promise.all([
+  const [{ handler }, renderer, deadJobs, sweeper] = await Promise.all([
     import('../../functions/process-stream'),
     import('../../functions/render-images'),
     import('../../functions/fail-dead-jobs'),
+    import('../../functions/sweep-pending'),
   ]);
   const jobPollers = [
     startQueuePoller({
@@ -134,14 +138,28 @@ export async function startLocalPipeline(
       });
     },
   });
+  const sweep = (detail: SweepEvent['detail']) =>
+    sweeper
+      .handler({ time: new Date().toISOString(), detail }, localLambdaContext('sweep-pending', 300_000))
+      .catch((error: unknown) => options.logger.warn('pending sweep failed', { error }));
+  // The local queue lives in memory: whatever jobs it held when local mode last stopped are gone, so
+  // every image still pending gets its job again now, however recent (a duplicate does nothing).
+  await sweep({ olderThanMinutes: 0, ignoreBacklog: true });
+  // Then as deployed: the schedule's sweep, every `sweepIntervalMs`.
+  const sweeps = setInterval(() => void sweep(undefined), options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+  sweeps.unref();
   return {
     stop: async () => {
+      clearInterval(sweeps);
       await streamPoller.stop();
       await Promise.all(jobPollers.map((poller) => poller.stop()));
       await sqs.stop();
     },
   };
 }
+
+/** How often the deployed schedule runs the pending sweeper; local mode runs it as often. */
+export const SWEEP_INTERVAL_MS = 5 * 60_000;
 
 export async function prepareTable(dynamodbEndpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({

@@ -4,7 +4,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { variantRouterCode } from '../../infra/cdn/variant-router';
 import { STAGES } from '../../infra/stages';
-import { PIPELINE_EVENT_PATTERNS } from '../../lib/adapters/dynamodb/table-schema';
+import { PIPELINE_EVENT_PATTERNS, TABLE_SCHEMA } from '../../lib/adapters/dynamodb/table-schema';
 import { METRIC, METRIC_NAMESPACE } from '../../lib/metrics';
 import { synthesize } from '../helpers/synth';
 
@@ -37,7 +37,7 @@ describe('functions', () => {
         'product-images',
       ),
     );
-    expect(ours).toHaveLength(6);
+    expect(ours).toHaveLength(7);
     for (const fn of ours) {
       const renderer = String(
         (fn as { Properties: { Description?: string } }).Properties.Description,
@@ -59,7 +59,7 @@ describe('functions', () => {
         (fn) => (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties,
       )
       .filter((properties) => properties.Environment?.Variables?.TABLE_NAME);
-    expect(variables).toHaveLength(6);
+    expect(variables).toHaveLength(7);
     for (const properties of variables) {
       expect(properties.Environment?.Variables).toMatchObject({
         NODE_OPTIONS: '--enable-source-maps',
@@ -114,6 +114,21 @@ describe('functions', () => {
     );
   });
 
+  it('let the sweeper query the pending index, read and update items, enqueue jobs and read the backlog', () => {
+    expect(actionsOf(statementsOf(prod, 'SweepPendingRole'))).toEqual(
+      [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:GetQueueAttributes',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+  });
+
   it('never grant a wildcard action, nor a wildcard resource beyond ListStreams and the image prefix', () => {
     for (const prefix of [
       'GetImagesRole',
@@ -122,6 +137,7 @@ describe('functions', () => {
       'ProcessStreamRole',
       'RenderImagesRole',
       'FailDeadJobsRole',
+      'SweepPendingRole',
     ]) {
       for (const statement of statementsOf(prod, prefix)) {
         for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
@@ -164,6 +180,7 @@ describe('table', () => {
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
+        Match.objectLike({ IndexName: 'pending' }),
       ],
     });
   });
@@ -362,6 +379,50 @@ describe('CDN origin', () => {
     });
   });
 
+  it('sweeps pending images on a schedule, through the sparse pending index only', () => {
+    const [indexName, partitionKey, sortKey] = [
+      TABLE_SCHEMA.pendingIndex.name,
+      TABLE_SCHEMA.pendingIndex.partitionKey,
+      TABLE_SCHEMA.pendingIndex.sortKey,
+    ];
+    prod.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: indexName,
+          KeySchema: [
+            { AttributeName: partitionKey, KeyType: 'HASH' },
+            { AttributeName: sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['version', 'sweeps'] },
+        }),
+      ]),
+    });
+    const functions = prod.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('sweeper') },
+    });
+    const [sweeperId, sweeper] = Object.entries(functions)[0] ?? [];
+    expect(sweeper?.Properties.Environment.Variables).toMatchObject({
+      PENDING_SWEEP_MINUTES: '15',
+      MAX_SWEEPS: '3',
+    });
+    prod.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] } })],
+    });
+    // It may query the pending index, and nothing else of the table is read in bulk.
+    const policies = Object.values(prod.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy.Properties.Roles).includes('SweepPending'),
+    );
+    const statements = policies.flatMap(
+      (policy) =>
+        policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>,
+    );
+    const query = statements.find((statement) => [statement.Action].flat().includes('dynamodb:Query'));
+    expect(JSON.stringify(query?.Resource)).toContain(`/index/${indexName}`);
+    expect(statements.flatMap((statement) => [statement.Action].flat())).not.toContain('dynamodb:Scan');
+  });
+
   it('keeps the logical id of every resource the single-file stack had, so a deploy replaces none of them', () => {
     // Recorded from the stack before it was split into constructs. Lambda permissions (stateless, named
     // after the API's path) are left out: replacing one adds the new before removing the old.
@@ -503,8 +564,8 @@ describe('alarms and outputs', () => {
     const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm')).map((alarm) =>
       JSON.stringify(alarm),
     );
-    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Errors"'))).toHaveLength(6);
-    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Throttles"'))).toHaveLength(6);
+    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Errors"'))).toHaveLength(7);
+    expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Throttles"'))).toHaveLength(7);
     expect(alarms.some((alarm) => alarm.includes('ApproximateAgeOfOldestMessage'))).toBe(true);
     expect(alarms.filter((alarm) => alarm.includes('ApproximateNumberOfMessagesVisible'))).toHaveLength(2);
     expect(alarms.some((alarm) => alarm.includes('5XXError'))).toBe(true);

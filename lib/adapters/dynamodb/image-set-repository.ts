@@ -9,9 +9,21 @@ import {
 } from '../../domain/ports';
 import { readItem, withStorageErrors } from './client';
 import { listProducts, toImageSet } from './product-listing';
-import { keys, productPartition, productShard, TABLE_SCHEMA, WRITERS } from './table-schema';
+import {
+  keys,
+  pendingPartition,
+  productPartition,
+  productShard,
+  TABLE_SCHEMA,
+  WRITERS,
+} from './table-schema';
 
 const LEGACY = null;
+const PENDING = TABLE_SCHEMA.pendingIndex;
+
+function hasPending(next: NextSet): boolean {
+  return next.images.some((image) => image.status === 'pending');
+}
 
 function isConditionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -63,36 +75,55 @@ export class DynamoImageSetRepository implements ImageSetRepository {
     return this.remove(sku, expectedRevision ?? 0);
   }
 
-  /** The list-index keys are left as they are: an item keeps the partition its counter counts it in. */
+  /**
+   * The list-index keys are left as they are: an item keeps the partition its counter counts it in.
+   * The pending-index keys are set while an image is pending (the sweeper's clock starts again with each
+   * POST, as its new images' jobs are enqueued now), and removed otherwise.
+   */
   private async replace(sku: string, next: NextSet, expectedRevision: number): Promise<void> {
+    const pending = hasPending(next);
+    const names: Record<string, string> = {
+      '#version': 'version',
+      '#revision': 'revision',
+      '#writer': 'writer',
+      '#images': 'images',
+      '#updatedAt': 'updatedAt',
+      '#pendingPk': PENDING.partitionKey,
+      '#pendingSince': PENDING.sortKey,
+      '#sweeps': 'sweeps',
+    };
+    const values: Record<string, unknown> = {
+      ':version': next.version,
+      ':revision': expectedRevision + 1,
+      ':writer': WRITERS.api,
+      ':images': next.images,
+      ':now': new Date().toISOString(),
+      ':expected': expectedRevision,
+    };
+    let update =
+      'SET #version = :version, #revision = :revision, #writer = :writer, #images = :images, #updatedAt = :now';
+    if (pending) {
+      update += ', #pendingPk = :pendingPk, #pendingSince = :now, #sweeps = :zero';
+      values[':pendingPk'] = pendingPartition(productShard(sku));
+      values[':zero'] = 0;
+    } else {
+      update += ' REMOVE #pendingPk, #pendingSince, #sweeps';
+    }
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.sku(sku),
-        UpdateExpression:
-          'SET #version = :version, #revision = :revision, #writer = :writer, #images = :images, #updatedAt = :now',
+        UpdateExpression: update,
         ConditionExpression: '#revision = :expected',
-        ExpressionAttributeNames: {
-          '#version': 'version',
-          '#revision': 'revision',
-          '#writer': 'writer',
-          '#images': 'images',
-          '#updatedAt': 'updatedAt',
-        },
-        ExpressionAttributeValues: {
-          ':version': next.version,
-          ':revision': expectedRevision + 1,
-          ':writer': WRITERS.api,
-          ':images': next.images,
-          ':now': new Date().toISOString(),
-          ':expected': expectedRevision,
-        },
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
   }
 
   private async create(sku: string, next: NextSet): Promise<void> {
     const shard = productShard(sku);
+    const now = new Date().toISOString();
     const item = {
       ...keys.sku(sku),
       sku,
@@ -100,9 +131,12 @@ export class DynamoImageSetRepository implements ImageSetRepository {
       revision: 1,
       writer: WRITERS.api,
       images: next.images,
-      updatedAt: new Date().toISOString(),
+      updatedAt: now,
       [TABLE_SCHEMA.listIndex.partitionKey]: productPartition(shard),
       [TABLE_SCHEMA.listIndex.sortKey]: sku,
+      ...(hasPending(next)
+        ? { [PENDING.partitionKey]: pendingPartition(shard), [PENDING.sortKey]: now, sweeps: 0 }
+        : {}),
     };
     await this.client.send(
       new TransactWriteCommand({

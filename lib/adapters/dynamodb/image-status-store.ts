@@ -3,7 +3,7 @@ import type { ImageSet } from '../../domain/image';
 import type { ImageProgress, ImageStatusStore } from '../../pipeline/ports';
 import { withStorageErrors } from './client';
 import { DynamoImageSetRepository } from './image-set-repository';
-import { keys, WRITERS } from './table-schema';
+import { keys, TABLE_SCHEMA, WRITERS } from './table-schema';
 
 /** Every field the pipeline owns on an image; a field not given in a record is removed. */
 const PROGRESS_FIELDS = [
@@ -94,7 +94,8 @@ export class DynamoImageStatusStore implements ImageStatusStore {
   /**
    * `announcedVersion` is set to `version` only while `version` is the item's and differs from what was
    * announced: of any number of workers checking the same settled version, exactly one wins. Written as
-   * the pipeline (its own writes never start it again), leaving `version` and the ETag alone.
+   * the pipeline (its own writes never start it again), leaving `version` and the ETag alone. A settled
+   * set leaves the pending index with the same write.
    */
   async markAnnounced(sku: string, version: string): Promise<boolean> {
     try {
@@ -103,7 +104,8 @@ export class DynamoImageStatusStore implements ImageStatusStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: keys.sku(sku),
-            UpdateExpression: 'SET #announced = :version, #revision = #revision + :one, #writer = :pipeline',
+            UpdateExpression:
+              'SET #announced = :version, #revision = #revision + :one, #writer = :pipeline REMOVE #pendingPk, #pendingSince, #sweeps',
             ConditionExpression:
               '#version = :version AND (attribute_not_exists(#announced) OR #announced <> :version)',
             ExpressionAttributeNames: {
@@ -111,6 +113,9 @@ export class DynamoImageStatusStore implements ImageStatusStore {
               '#version': 'version',
               '#revision': 'revision',
               '#writer': 'writer',
+              '#pendingPk': TABLE_SCHEMA.pendingIndex.partitionKey,
+              '#pendingSince': TABLE_SCHEMA.pendingIndex.sortKey,
+              '#sweeps': 'sweeps',
             },
             ExpressionAttributeValues: { ':version': version, ':one': 1, ':pipeline': WRITERS.pipeline },
           }),

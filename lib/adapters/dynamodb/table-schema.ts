@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
  * - `SKU#<sku>`: one product's whole image set (`sku`, `version`, `revision`, `writer`, `images`, `updatedAt`), and the
  *   list-index keys `listPk = PRODUCTS#<shard>`, `listSk = <sku>`, the shard being `productShard(sku)`.
  *   A table written before shards existed holds `listPk = PRODUCTS` until `npm run migrate` moves it.
+ *   While some image of the set is pending, also the pending-index keys `pendingPk = PENDING#<shard>`,
+ *   `pendingSince` (when the set was written or last swept) and `sweeps` (how often the sweeper
+ *   re-enqueued it); they go when the set settles.
  * - `APIKEY#<sha256 of the key>`: one API key (`name`, `keyHash`, `lastFour`, `createdAt`), and the
  *   list-index keys `listPk = APIKEYS`, `listSk = <name>`.
  * - `COUNTER#image-id`: `value`, the highest image id leased so far.
@@ -23,6 +26,18 @@ export const TABLE_SCHEMA = {
     sortKey: 'listSk',
     /** Keys only: pages are found through it, their items read from the table. */
     projection: 'KEYS_ONLY',
+  },
+  /**
+   * Sparse: only SKU items with a pending image carry its keys, so the sweeper reads exactly those,
+   * oldest first, never scanning the table. Sharded like the list index: a POST sets the keys and the
+   * settlement removes them, two index writes per SKU of an import.
+   */
+  pendingIndex: {
+    name: 'pending',
+    partitionKey: 'pendingPk',
+    sortKey: 'pendingSince',
+    projection: 'INCLUDE',
+    nonKeyAttributes: ['version', 'sweeps'],
   },
   stream: 'NEW_AND_OLD_IMAGES',
 } as const;
@@ -66,6 +81,16 @@ export function productPartition(shard: number | null): string {
     ? LIST_PARTITION.products
     : `${LIST_PARTITION.products}#${String(shard).padStart(2, '0')}`;
 }
+
+/** The pending-index partition of a SKU's shard. */
+export function pendingPartition(shard: number): string {
+  return `PENDING#${String(shard).padStart(2, '0')}`;
+}
+
+/** Every pending-index partition, each read by the sweeper. */
+export const PENDING_PARTITIONS: readonly string[] = Array.from({ length: PRODUCT_SHARDS }, (_, shard) =>
+  pendingPartition(shard),
+);
 
 /** Every partition a listing reads: the shards, and the unsharded one until a migration has emptied it. */
 export const PRODUCT_PARTITIONS: readonly (number | null)[] = [

@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type ImageJob, type ImageJobQueue, serializeJob } from '../../pipeline/image-jobs';
 
 /** SendMessageBatch takes at most 10 messages. */
@@ -34,5 +34,16 @@ export class SqsImageJobQueue implements ImageJobQueue {
         }
       }),
     );
+  }
+
+  /** Jobs waiting to be received (SQS's approximate count; delayed and in-flight ones not included). */
+  async backlog(): Promise<number> {
+    const { Attributes } = await this.client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: this.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages ?? 0);
   }
 }

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status-store';
+import { DynamoPendingIndex } from '../../lib/adapters/dynamodb/pending-index';
+import {
+  NEVER_SETTLED_REASON,
+  type PendingSet,
+  type SweepDependencies,
+  sweepPending,
+} from '../../lib/pipeline/pending-sweep';
+import type { DeadLetter } from '../../lib/pipeline/ports';
+import { processImageJobs } from '../../lib/pipeline/render-jobs';
+import type { SettledDetail } from '../../lib/pipeline/settlement';
+import { documentClientFor, useTestApi } from '../helpers/local-api';
+import { memoryPipeline } from '../helpers/memory-pipeline';
+
+/** The sparse pending index and the sweeper on the real engine (DynamoDB Local), the API writing the sets. */
+const t = useTestApi();
+const MINUTE = 60_000;
+
+function sweeper(backlog = 0) {
+  const documents = documentClientFor(t.api);
+  const opened: string[] = [];
+  const pipeline = memoryPipeline(async (url) => {
+    opened.push(url);
+    throw new Error('no image is downloaded in these tests');
+  });
+  const letters: DeadLetter[] = [];
+  const events: SettledDetail[] = [];
+  const pending = new DynamoPendingIndex(documents, t.api.tableName);
+  const deps: SweepDependencies = {
+    ...pipeline.deps,
+    statuses: new DynamoImageStatusStore(documents, t.api.tableName),
+    deadLetters: { send: async (letter) => void letters.push(letter) },
+    events: { publish: async (detail) => void events.push(detail) },
+    pending,
+    jobBacklog: async () => backlog,
+  };
+  const indexed = async (sku: string): Promise<PendingSet | undefined> => {
+    for await (const entry of pending.since('9999')) if (entry.sku === sku) return entry;
+    return undefined;
+  };
+  return { deps, jobs: pipeline.jobs, letters, events, opened, indexed };
+}
+
+const post = (sku: string, urls: string[]) =>
+  t.http.post({ product_sku: sku, images: urls.map((url, order) => ({ url, order })) });
+
+describe('the pending index and the sweeper (DynamoDB Local)', () => {
+  it('lists a set while an image is pending, and only then', async () => {
+    const { deps, indexed } = sweeper();
+    await post('indexed', ['https://img.example.test/a.jpg', 'https://img.example.test/b.jpg']);
+    const entry = await indexed('indexed');
+    expect(entry).toMatchObject({ sku: 'indexed', sweeps: 0 });
+    expect(Date.now() - Date.parse(entry?.pendingSince ?? '')).toBeLessThan(MINUTE);
+
+    // The pipeline settles both images; the settlement takes the set out of the index.
+    const set = await deps.statuses.find('indexed');
+    for (const image of set?.images ?? [])
+      await deps.statuses.record('indexed', image.id, { status: 'failed', error: 'HTTP 404 from origin' });
+    expect(await indexed('indexed')).toMatchObject({ sku: 'indexed' });
+    expect(await deps.statuses.markAnnounced('indexed', set?.version ?? '')).toBe(true);
+    expect(await indexed('indexed')).toBeUndefined();
+
+    // An empty set has nothing pending: never listed.
+    await post('empty', []);
+    expect(await indexed('empty')).toBeUndefined();
+  });
+
+  it('enqueues the pending images of a set pending for 15 minutes, once per threshold, and records the sweep', async () => {
+    const { deps, jobs, indexed } = sweeper();
+    const posted = await post('stale', ['https://img.example.test/c.jpg', 'https://img.example.test/d.jpg']);
+    const ids = posted.json.images.map((image: { id: number }) => image.id);
+    const options = { olderThanMs: 15 * MINUTE, maxSweeps: 3 };
+
+    const fresh = await sweepPending(deps, { ...options, now: new Date() });
+    expect(fresh).toMatchObject({ enqueued: 0 });
+    expect(jobs.take()).toEqual([]);
+
+    const later = new Date(Date.now() + 16 * MINUTE);
+    const swept = await sweepPending(deps, { ...options, now: later });
+    expect(swept.enqueued).toBeGreaterThanOrEqual(2);
+    expect(jobs.take().filter((job) => job.sku === 'stale')).toEqual(
+      ids.map((imageId: number) => ({ sku: 'stale', imageId, origin: 'sweep' })),
+    );
+    expect(await indexed('stale')).toMatchObject({ sweeps: 1, pendingSince: later.toISOString() });
+
+    // Swept a minute later: not pending for 15 minutes since its sweep, so left alone.
+    await sweepPending(deps, { ...options, now: new Date(later.getTime() + MINUTE) });
+    expect(jobs.take().filter((job) => job.sku === 'stale')).toEqual([]);
+  });
+
+  it('does nothing while jobs wait in the queue: an image may just be waiting its turn', async () => {
+    const { deps, jobs } = sweeper(5_000);
+    await post('waiting', ['https://img.example.test/e.jpg']);
+    const outcome = await sweepPending(deps, {
+      now: new Date(Date.now() + 60 * MINUTE),
+      olderThanMs: 0,
+      maxSweeps: 3,
+    });
+    expect(outcome).toMatchObject({ deferredForBacklog: true, sets: 0, enqueued: 0 });
+    expect(jobs.take()).toEqual([]);
+  });
+
+  it('fails what is still pending after the last sweep, with a dead letter, and announces the set', async () => {
+    const { deps, letters, events, indexed } = sweeper();
+    const posted = await post('hopeless', [
+      'https://img.example.test/f.jpg',
+      'https://img.example.test/g.jpg',
+    ]);
+    const [first, second] = posted.json.images as Array<{ id: number }>;
+    await deps.statuses.record('hopeless', first?.id ?? 0, {
+      status: 'failed',
+      error: 'HTTP 404 from origin',
+    });
+    const options = { olderThanMs: 15 * MINUTE, maxSweeps: 2 };
+    let now = Date.now();
+    for (let sweep = 0; sweep < 3; sweep++) {
+      now += 16 * MINUTE;
+      await sweepPending(deps, { ...options, now: new Date(now) });
+    }
+    const set = await deps.statuses.find('hopeless');
+    expect(set?.images.find((image) => image.id === second?.id)).toMatchObject({
+      status: 'failed',
+      error: NEVER_SETTLED_REASON,
+    });
+    expect(letters).toContainEqual(
+      expect.objectContaining({ sku: 'hopeless', imageId: second?.id, reason: NEVER_SETTLED_REASON }),
+    );
+    expect(events.filter((event) => event.sku === 'hopeless')).toHaveLength(1);
+    expect(await indexed('hopeless')).toBeUndefined();
+  });
+
+  it('announces and unlists a set that settled without its settlement running', async () => {
+    const { deps, events, indexed } = sweeper();
+    const posted = await post('orphaned', ['https://img.example.test/h.jpg']);
+    await deps.statuses.record('orphaned', posted.json.images[0].id, {
+      status: 'failed',
+      error: 'HTTP 410 from origin',
+    });
+    await sweepPending(deps, {
+      now: new Date(Date.now() + 16 * MINUTE),
+      olderThanMs: 15 * MINUTE,
+      maxSweeps: 3,
+    });
+    expect(events.filter((event) => event.sku === 'orphaned')).toHaveLength(1);
+    expect(await indexed('orphaned')).toBeUndefined();
+  });
+
+  it('runs no job for an image a POST removed or replaced, nor for one already settled', async () => {
+    const { deps, opened } = sweeper();
+    const first = await post('moving', ['https://img.example.test/i.jpg']);
+    const removedId = first.json.images[0].id;
+    const second = await post('moving', ['https://img.example.test/j.jpg']);
+    const settledId = second.json.images[0].id;
+    await deps.statuses.record('moving', settledId, { status: 'failed', error: 'HTTP 404 from origin' });
+    const outcome = await processImageJobs(
+      [
+        { messageId: 'removed', job: { sku: 'moving', imageId: removedId, origin: 'stream' } },
+        { messageId: 'settled', job: { sku: 'moving', imageId: settledId, origin: 'sweep' } },
+        { messageId: 'gone', job: { sku: 'never-posted', imageId: 1, origin: 'retry' } },
+      ],
+      deps,
+    );
+    expect(outcome).toMatchObject({ failed: [], skipped: 3, settled: 0 });
+    expect(opened).toEqual([]);
+  });
+});
