@@ -31,6 +31,8 @@ export const METRIC = {
   renderTime: 'RenderTime',
   /** One per image whose bytes were already stored and rendered: a dedupe hit. */
   contentReused: 'ContentReused',
+  /** One per image whose URL the origin answered 304 (unchanged): nothing downloaded or rendered. */
+  originNotModified: 'OriginNotModified',
   /** One per content whose last reference went and whose objects were deleted. */
   contentDeleted: 'ContentDeleted',
 } as const;
@@ -173,6 +175,10 @@ export class PipelineMetrics {
   rendered(renderMs: number): void {
     this.metrics.addMetric(METRIC.contentRendered, MetricUnit.Count, 1);
     this.metrics.addMetric(METRIC.renderTime, MetricUnit.Milliseconds, renderMs);
+  }
+
+  revalidated(): void {
+    this.metrics.addMetric(METRIC.originNotModified, MetricUnit.Count, 1);
   }
 
   reused(): void {

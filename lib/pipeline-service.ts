@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamodb/client';
 import { DynamoContentStore } from './adapters/dynamodb/content-store';
 import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
+import { DynamoKnownUrlStore } from './adapters/dynamodb/known-url-store';
 import { DynamoPendingIndex } from './adapters/dynamodb/pending-index';
 import { DynamoTableWalk } from './adapters/dynamodb/table-walk';
 import { EventBridgeSettledSink } from './adapters/eventbridge/settled-events';
@@ -99,7 +100,8 @@ export function createPipelineDependencies(
     renderLimit: createLimiter(config.renderConcurrency),
     inFlightLimit: createLimiter(config.imagesInFlight),
     contentTiming: DEFAULT_CONTENT_TIMING,
-    open: (url) => openImage(url, policy),
+    open: (url, known) => openImage(url, policy, undefined, known),
+    urls: new DynamoKnownUrlStore(dynamo, config.tableName),
     deadLetters,
     jobs,
     logger,

@@ -28,9 +28,11 @@ export interface ContentTiming {
 }
 
 export const DEFAULT_CONTENT_TIMING: ContentTiming = {
-  leaseMs: 180_000,
+  // Longer than the renderer's 2-minute timeout, so a live render never loses its lease.
+  leaseMs: 150_000,
   pollMs: 250,
-  maxWaitMs: 120_000,
+  // Well inside that timeout: a job that waited this long is retried later rather than timed out.
+  maxWaitMs: 45_000,
   staleDeletionMs: 15 * 60_000,
 };
 
@@ -167,6 +169,23 @@ export async function publishContent(
     await sleep(deps.contentTiming.pollMs);
     record = await deps.contents.find(sha256);
   }
+}
+
+/**
+ * The facts of a content already rendered, with the image's reference added: what a URL the origin
+ * says is unchanged (304) needs, without its bytes. Null when the content is not rendered (deleted
+ * since, or rendering now): the bytes are needed. Throws, as for fetched bytes, when they cannot render.
+ */
+export async function reuseContent(
+  sha256: string,
+  imageId: number,
+  deps: ContentDependencies,
+): Promise<ContentFacts | null> {
+  const record = await acquire(sha256, imageId, deps);
+  if (record.renderError) throw permanent(record.renderError);
+  if (!record.facts) return null;
+  deps.pipelineMetrics.reused();
+  return record.facts;
 }
 
 /**

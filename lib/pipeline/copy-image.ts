@@ -1,15 +1,25 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageSet, StoredImage } from '../domain/image';
 import { childLogger, type Logger } from '../logger';
 import { RenderError } from '../rendering/render-image';
 import { type DigestedBytes, readDigested } from './content-digest';
-import { type ContentDependencies, publishContent, readyProgress, releaseContent } from './content-publisher';
+import {
+  type ContentDependencies,
+  publishContent,
+  readyProgress,
+  releaseContent,
+  reuseContent,
+} from './content-publisher';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
-import type { DeadLetterSink, ImageOpener, ImageStatusStore } from './ports';
+import type { OpenedImage } from './image-fetcher';
+import type { DeadLetterSink, ImageOpener, ImageStatusStore, KnownUrl, KnownUrlStore } from './ports';
 
 /** What copying one image needs besides the content stores. */
 export interface CopyDependencies extends ContentDependencies {
   statuses: ImageStatusStore;
   open: ImageOpener;
+  /** URLs fetched before: revalidated with a conditional GET instead of downloaded again. */
+  urls: KnownUrlStore;
   deadLetters: DeadLetterSink;
   /** Transient failures an image may have before it is failed for good and dead-lettered. */
   maxAttempts: number;
@@ -48,8 +58,24 @@ export async function copyImage(
   const started = performance.now();
   // The content this image holds (or may hold) a reference to: the hash recorded on it.
   let sha256 = image.content_sha256;
+  let claimed = false;
   try {
-    const opened = await deps.open(image.url);
+    const found = await knownUrl(image.url, deps);
+    claimed = found.claimed;
+    const known = found.known;
+    const answer = await deps.open(image.url, known?.validators);
+    let opened: OpenedImage;
+    if ('notModified' in answer) {
+      // The origin says the bytes it served before are current: their content is reused, not fetched.
+      const fetchMs = performance.now() - started;
+      const reused = known?.sha256
+        ? await reuseKnown(known.sha256, request, image, current, deps, log, fetchMs)
+        : 'stale';
+      if (reused !== 'stale') return 'settled';
+      sha256 = known?.sha256 ?? sha256;
+      // Known bytes whose content is gone (deleted since, or its render failed midway): fetch them.
+      opened = (await deps.open(image.url)) as OpenedImage;
+    } else opened = answer;
     let original: DigestedBytes;
     try {
       original = await readDigested(opened.body);
@@ -74,8 +100,11 @@ export async function copyImage(
       if (previous) await releaseContent(previous, image.id, deps);
     }
     await publish(original.sha256, image, original, deps, log, fetchMs, record);
+    // Remembered once the content is published: a 304 for this URL can then always reuse it.
+    await deps.urls.remember(image.url, original.sha256, opened.validators ?? {});
     return 'settled';
   } catch (error) {
+    if (claimed) await deps.urls.releaseFirstFetch(image.url).catch(() => undefined);
     const failure = copyError(error);
     if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
     const attempts = (image.attempts ?? 0) + 1;
@@ -115,6 +144,70 @@ export async function copyImage(
   }
 }
 
+/**
+ * What is known of the URL before fetching it. A URL nobody fetched yet is downloaded by one worker
+ * (the lease's holder, `claimed`); the others wait for what it finds, then revalidate it, so the same
+ * URL on a hundred SKUs is downloaded once. Waiting too long, a worker downloads it itself.
+ */
+async function knownUrl(
+  url: string,
+  deps: CopyDependencies,
+): Promise<{ known: KnownUrl | null; claimed: boolean }> {
+  const deadline = Date.now() + deps.contentTiming.maxWaitMs;
+  for (;;) {
+    const known = await deps.urls.find(url);
+    if (known?.sha256) return { known, claimed: false };
+    if (await deps.urls.claimFirstFetch(url, Date.now(), deps.contentTiming.leaseMs))
+      return { known: null, claimed: true };
+    if (Date.now() > deadline) return { known: null, claimed: false };
+    await sleep(deps.contentTiming.pollMs);
+  }
+}
+
+/**
+ * Marks the image `ready` on content the URL served before (the origin answered 304). 'stale' when that
+ * content is no longer rendered: the caller downloads the bytes again.
+ */
+async function reuseKnown(
+  sha256: string,
+  request: CopyRequest,
+  image: StoredImage,
+  current: ImageSet,
+  deps: CopyDependencies,
+  log: Logger,
+  fetchMs: number,
+): Promise<'settled' | 'stale'> {
+  if (image.content_sha256 !== sha256) {
+    // Recorded before the reference is taken, as for downloaded bytes.
+    const noted = await deps.statuses.record(
+      request.sku,
+      image.id,
+      { status: 'pending', attempts: image.attempts, content_sha256: sha256 },
+      current,
+    );
+    if (!noted) return 'settled';
+    if (image.content_sha256) await releaseContent(image.content_sha256, image.id, deps);
+  }
+  const facts = await reuseContent(sha256, image.id, deps);
+  if (!facts) return 'stale';
+  const recorded = await deps.statuses.record(request.sku, image.id, readyProgress(sha256, facts));
+  if (!recorded) {
+    await releaseContent(sha256, image.id, deps);
+    return 'settled';
+  }
+  deps.pipelineMetrics.revalidated();
+  // Settled like a downloaded image, with nothing copied.
+  deps.pipelineMetrics.ready({ bytes: 0, fetchMs, sinceRequestMs: sinceRequest(image) });
+  log.info('image ready', { sha256, revalidated: true, variants: facts.variants.length });
+  return 'settled';
+}
+
+/** From the POST that added the image until now; null for an image written before that was recorded. */
+function sinceRequest(image: StoredImage): number | null {
+  const requestedAt = image.requested_at ? Date.parse(image.requested_at) : Number.NaN;
+  return Number.isNaN(requestedAt) ? null : Date.now() - requestedAt;
+}
+
 /** Stores and renders the content (or finds it done), then marks the image `ready` with its facts. */
 async function publish(
   sha256: string,
@@ -132,11 +225,10 @@ async function publish(
     await releaseContent(sha256, image.id, deps);
     return;
   }
-  const requestedAt = image.requested_at ? Date.parse(image.requested_at) : Number.NaN;
   deps.pipelineMetrics.ready({
     bytes: facts.bytes,
     fetchMs,
-    sinceRequestMs: Number.isNaN(requestedAt) ? null : Date.now() - requestedAt,
+    sinceRequestMs: sinceRequest(image),
   });
   log.info('image ready', {
     bytes: facts.bytes,

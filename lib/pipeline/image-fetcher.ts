@@ -44,6 +44,19 @@ export interface OpenedImage {
   summary(): { bytes: number; dimensions: Dimensions | null };
   /** Ends the request early (the upload failed). */
   abort(): void;
+  /** What the origin said identifies these bytes, to ask it next time whether they changed. */
+  validators?: Validators;
+}
+
+/** An origin's `ETag` and `Last-Modified` for an image, as it sent them. */
+export interface Validators {
+  etag?: string;
+  lastModified?: string;
+}
+
+/** The origin answered 304: the bytes it served with `Validators` before are still current. */
+export interface NotModified {
+  notModified: true;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -152,6 +165,7 @@ function requestPinned(
   pinned: ResolvedAddress,
   policy: FetchPolicy,
   signal: AbortSignal,
+  known?: Validators,
 ): Promise<IncomingMessage> {
   const pinnedLookup: LookupFunction = (_hostname, options, callback) => {
     if (options.all) callback(null, [pinned]);
@@ -167,6 +181,8 @@ function requestPinned(
       headers: {
         'user-agent': 'product-images-fetcher/1.0',
         accept: 'image/avif,image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1',
+        ...(known?.etag ? { 'if-none-match': known.etag } : {}),
+        ...(known?.lastModified ? { 'if-modified-since': known.lastModified } : {}),
       },
     });
     const connectTimer = setTimeout(
@@ -207,6 +223,13 @@ function statusError(status: number): ImageCopyError {
  * the connection pinned to it, redirects followed by hand and checked again (at most `maxRedirects`),
  * connect and total timeouts, a byte cap while streaming, the type decided by magic numbers.
  */
+export function openImage(rawUrl: string, policy?: FetchPolicy, rules?: NetworkRules): Promise<OpenedImage>;
+export function openImage(
+  rawUrl: string,
+  policy: FetchPolicy,
+  rules: NetworkRules | undefined,
+  known: Validators | undefined,
+): Promise<OpenedImage | NotModified>;
 export async function openImage(
   rawUrl: string,
   policy: FetchPolicy = DEFAULT_FETCH_POLICY,
@@ -214,7 +237,8 @@ export async function openImage(
     resolve: systemResolver,
     isAllowed: (address) => isAllowedAddress(address, policy),
   },
-): Promise<OpenedImage> {
+  known?: Validators,
+): Promise<OpenedImage | NotModified> {
   const controller = new AbortController();
   const deadline = setTimeout(() => controller.abort(), policy.totalTimeoutMs);
   deadline.unref();
@@ -233,8 +257,14 @@ export async function openImage(
     for (let redirects = 0; ; redirects++) {
       checkScheme(url);
       const pinned = await checkedAddress(url, rules);
-      const response = await requestPinned(url, pinned, policy, controller.signal);
+      const response = await requestPinned(url, pinned, policy, controller.signal, known);
       const status = response.statusCode ?? 0;
+      // Only an answer to our own condition means "unchanged"; a 304 nobody asked for is an error.
+      if (status === 304 && (known?.etag || known?.lastModified)) {
+        response.resume();
+        stop();
+        return { notModified: true };
+      }
       if (REDIRECTS.has(status)) {
         response.resume();
         const location = response.headers.location;
@@ -275,7 +305,12 @@ async function guarded(
   guard.once('close', () => stop());
   response.pipe(guard);
   const format = await guard.detected;
+  const header = (name: string) => {
+    const value = response.headers[name];
+    return typeof value === 'string' && value.length > 0 && value.length <= 1024 ? value : undefined;
+  };
   return {
+    validators: { etag: header('etag'), lastModified: header('last-modified') },
     format,
     contentType: CONTENT_TYPES[format],
     body: guard,

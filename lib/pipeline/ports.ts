@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { ImageCopy, ImageSet } from '../domain/image';
 import type { RenditionKind, Variant } from '../domain/variant-ladder';
 import type { Rendition } from '../rendering/render-image';
-import type { OpenedImage } from './image-fetcher';
+import type { NotModified, OpenedImage, Validators } from './image-fetcher';
 import type { SettledDetail } from './settlement';
 
 /** The CDN origin: originals and renditions keyed by content, and older copies keyed by image. */
@@ -138,4 +138,30 @@ export interface SettledEventSink {
   publish(detail: SettledDetail): Promise<void>;
 }
 
-export type ImageOpener = (url: string) => Promise<OpenedImage>;
+/**
+ * Opens an image URL; with the validators of an earlier answer, asks the origin whether the bytes
+ * changed since (a conditional GET), and answers `NotModified` when they did not.
+ */
+export type ImageOpener = (url: string, known?: Validators) => Promise<OpenedImage | NotModified>;
+
+/** What the pipeline knows of an image URL it fetched before (for any SKU). */
+export interface KnownUrl {
+  url: string;
+  /** The content it served last; null while its first download is in progress. */
+  sha256: string | null;
+  validators: Validators;
+}
+
+/**
+ * Image URLs fetched before and what they served, so the same URL on many SKUs is downloaded once and
+ * revalidated afterwards. The first download of a URL is leased: the other workers wait for it.
+ */
+export interface KnownUrlStore {
+  find(url: string): Promise<KnownUrl | null>;
+  /** Takes the first download of a URL nobody knows yet; false while another worker holds it. */
+  claimFirstFetch(url: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Records what the URL served (and lets go of the lease). */
+  remember(url: string, sha256: string, validators: Validators): Promise<void>;
+  /** Lets go of the lease without a content: the download failed, the next worker tries. */
+  releaseFirstFetch(url: string): Promise<void>;
+}

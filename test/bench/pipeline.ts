@@ -11,6 +11,7 @@ import { createDocumentClient } from '../../lib/adapters/dynamodb/client';
 import { DynamoContentStore } from '../../lib/adapters/dynamodb/content-store';
 import { DynamoImageSetRepository } from '../../lib/adapters/dynamodb/image-set-repository';
 import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status-store';
+import { DynamoKnownUrlStore } from '../../lib/adapters/dynamodb/known-url-store';
 import { S3ImageObjectStore } from '../../lib/adapters/s3/image-object-store';
 import { DEFAULT_AVIF_EFFORT, DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { createLogger } from '../../lib/logger';
@@ -71,7 +72,8 @@ export async function measureBatchConcurrency(): Promise<string[]> {
     const base: Omit<PipelineDependencies, 'skuConcurrency' | 'imageConcurrency' | 'jobs'> = {
       statuses: new DynamoImageStatusStore(documents, 'bench-pipeline'),
       objects: new S3ImageObjectStore(s3Client, 'bench'),
-      open: (url) => openImage(url, policy),
+      open: (url, known) => openImage(url, policy, undefined, known),
+      urls: new DynamoKnownUrlStore(documents, 'bench-pipeline'),
       deadLetters: { send: async () => undefined },
       logger: createLogger({ level: 'silent' }),
       metrics,

@@ -21,6 +21,7 @@ const { measureSettledEvents } = await import('./settled-events');
 const { measureVariants } = await import('./variants');
 const { measureQuality } = await import('./quality');
 const { measureRerender } = await import('./rerender');
+const { measureImport } = await import('./import');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
@@ -31,6 +32,7 @@ const sections: Array<[string, () => Promise<string[]>]> = [
   ['Storefront variants: rendering, dedupe, bytes, latency, cost', measureVariants],
   ['Equal quality: each format at the same butteraugli distance', measureQuality],
   ['Ladder and rerender: the 2x slot, re-rendering cost', measureRerender],
+  ['Imports at scale: a first import end to end, the deployed model', measureImport],
   ['Function bundles', measureBundles],
   ['Estimated monthly cost', async () => estimateCost()],
 ];

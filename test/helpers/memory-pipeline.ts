@@ -5,12 +5,15 @@ import { createMetrics, PipelineMetrics } from '../../lib/metrics';
 import type { ImageSetChangeRecord } from '../../lib/pipeline/changes';
 import { createLimiter } from '../../lib/pipeline/concurrency';
 import { type ContentTiming, DEFAULT_CONTENT_TIMING } from '../../lib/pipeline/content-publisher';
+import type { Validators } from '../../lib/pipeline/image-fetcher';
 import type { ImageJob, ImageJobQueue } from '../../lib/pipeline/image-jobs';
 import type {
   ImageObjectStore,
   ImageOpener,
   ImageRenderer,
   ImageStatusStore,
+  KnownUrl,
+  KnownUrlStore,
 } from '../../lib/pipeline/ports';
 import { type PipelineDependencies, processChanges } from '../../lib/pipeline/process-changes';
 import { processImageJobs } from '../../lib/pipeline/render-jobs';
@@ -115,6 +118,28 @@ export interface MemoryPipeline {
   run: (records: readonly ImageSetChangeRecord[]) => Promise<{ failed: string[]; retried: number }>;
 }
 
+/** Image URLs fetched before, in memory, with the first download's lease. */
+export class MemoryKnownUrlStore implements KnownUrlStore {
+  readonly urls = new Map<string, KnownUrl & { leaseUntil: number | null }>();
+  async find(url: string): Promise<KnownUrl | null> {
+    const known = this.urls.get(url);
+    return known ? { url, sha256: known.sha256, validators: { ...known.validators } } : null;
+  }
+  async claimFirstFetch(url: string, now: number, leaseMs: number): Promise<boolean> {
+    const known = this.urls.get(url);
+    if (known?.sha256 || (known?.leaseUntil ?? 0) > now) return false;
+    this.urls.set(url, { url, sha256: null, validators: {}, leaseUntil: now + leaseMs });
+    return true;
+  }
+  async remember(url: string, sha256: string, validators: Validators): Promise<void> {
+    this.urls.set(url, { url, sha256, validators: { ...validators }, leaseUntil: null });
+  }
+  async releaseFirstFetch(url: string): Promise<void> {
+    const known = this.urls.get(url);
+    if (known) known.leaseUntil = null;
+  }
+}
+
 /** The image jobs' queue in memory: jobs in order, delays ignored (the next run takes them). */
 export class MemoryJobQueue implements ImageJobQueue {
   readonly queued: ImageJob[] = [];
@@ -152,6 +177,7 @@ export function memoryPipeline(
     objects,
     contents,
     open,
+    urls: new MemoryKnownUrlStore(),
     render: (bytes) => {
       renders++;
       return render(bytes);

@@ -112,6 +112,41 @@ describe('the image pipeline end to end', () => {
     );
   });
 
+  it('downloads a URL shared by 100 SKUs once, then revalidates it: 10 URLs, 10 downloads, 10 contents', async () => {
+    const downloads = new Map<string, number>();
+    const photos = Array.from({ length: 10 }, (_, index) => png(20 + index, 10));
+    let version = 1;
+    for (const index of photos.keys()) {
+      origin.route(`/shared-${index}.png`, (request, response) => {
+        const etag = `"shared-${index}-v${version}"`;
+        if (request.headers['if-none-match'] === etag) return void response.writeHead(304, { etag }).end();
+        downloads.set(request.url ?? '', (downloads.get(request.url ?? '') ?? 0) + 1);
+        response.writeHead(200, { 'content-type': 'image/png', etag }).end(photos[index]);
+      });
+    }
+    const skus = Array.from({ length: 100 }, (_, index) => `shared-${index}`);
+    for (const [index, sku] of skus.entries()) {
+      const posted = await t.http.post({
+        product_sku: sku,
+        images: [{ url: `${origin.url}/shared-${index % 10}.png` }],
+      });
+      expect(posted.status).toBe(201);
+    }
+    const sets = await Promise.all(skus.map((sku) => t.http.waitForImages(sku, settled)));
+    expect(sets.map(({ images }) => images[0]?.status)).toEqual(skus.map(() => 'ready'));
+    expect([...downloads.values()]).toEqual(photos.map(() => 1));
+    expect(new Set(sets.map(({ images }) => images[0]?.content_sha256)).size).toBe(10);
+    expect(origin.hits.get('/shared-0.png')).toBe(10);
+
+    // Changed at the origin (a new ETag): the next SKU using it downloads the new bytes.
+    version = 2;
+    photos[0] = png(64, 10);
+    await t.http.post({ product_sku: 'shared-changed', images: [{ url: `${origin.url}/shared-0.png` }] });
+    const changed = await t.http.waitForImages('shared-changed', settled);
+    expect(changed.images[0]).toMatchObject({ status: 'ready', width: 64 });
+    expect(downloads.get('/shared-0.png')).toBe(2);
+  });
+
   it('deletes the objects of content a later POST removes, and of every image of a deleted SKU', async () => {
     origin.route('/keep.png', serve(png(3, 3), 'image/png'));
     origin.route('/drop.png', serve(png(4, 4), 'image/png'));

@@ -234,3 +234,43 @@ describe('fetching', () => {
     });
   });
 });
+
+describe('conditional GET', () => {
+  it("sends an earlier answer's validators, and answers NotModified on 304 without a body", async () => {
+    const seen: Array<Record<string, string | string[] | undefined>> = [];
+    publicOrigin.route('/validated.png', (request, response) => {
+      seen.push(request.headers);
+      if (request.headers['if-none-match'] === '"v1"') response.writeHead(304, { etag: '"v1"' }).end();
+      else
+        response
+          .writeHead(200, {
+            'content-type': 'image/png',
+            etag: '"v1"',
+            'last-modified': 'Wed, 02 Dec 2026 10:00:00 GMT',
+          })
+          .end(image);
+    });
+    const url = `http://public.example:${publicOrigin.port}/validated.png`;
+    const first = await read(url);
+    expect(first.opened.validators).toEqual({ etag: '"v1"', lastModified: 'Wed, 02 Dec 2026 10:00:00 GMT' });
+    expect(seen[0]?.['if-none-match']).toBeUndefined();
+
+    const again = await openImage(url, policy, rules(), first.opened.validators);
+    expect(again).toEqual({ notModified: true });
+    expect(seen[1]).toMatchObject({
+      'if-none-match': '"v1"',
+      'if-modified-since': 'Wed, 02 Dec 2026 10:00:00 GMT',
+    });
+
+    // Changed bytes: the origin answers 200 with a new validator.
+    const changed = await openImage(url, policy, rules(), { etag: '"v0"' });
+    expect('notModified' in changed).toBe(false);
+    if (!('notModified' in changed)) changed.abort();
+  });
+
+  it('refuses a 304 nobody asked for', async () => {
+    publicOrigin.route('/unasked.png', (_request, response) => response.writeHead(304).end());
+    const error = await failure(`http://public.example:${publicOrigin.port}/unasked.png`);
+    expect(error).toMatchObject({ reason: 'HTTP 304 from origin', permanent: true });
+  });
+});

@@ -254,8 +254,8 @@ describe('the stream handler with mocked AWS clients', () => {
       lambdaContext(),
     );
     expect(result.batchItemFailures).toEqual([]);
-    const [update] = ddb.commandCalls(UpdateCommand);
-    expect(update?.args[0].input.ExpressionAttributeValues).toMatchObject({
+    const [update] = skuUpdates('A');
+    expect(update?.ExpressionAttributeValues).toMatchObject({
       ':status': 'failed',
       ':error': 'HTTP 404 from origin',
     });
@@ -270,7 +270,7 @@ describe('the stream handler with mocked AWS clients', () => {
       lambdaContext(),
     );
     expect(result.batchItemFailures).toEqual([]);
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+    expect(skuUpdates('A')[0]?.ExpressionAttributeValues).toMatchObject({
       ':status': 'failed',
       ':error': 'HTTP 503 from origin',
       ':attempts': 3,
@@ -290,13 +290,16 @@ describe('the stream handler with mocked AWS clients', () => {
       .on(GetCommand, { Key: keys.sku('A') })
       .resolvesOnce({ Item: { ...keys.sku('A'), sku: 'A', version: 'v', revision: 3, images: [image(2)] } })
       .resolves({ Item: { ...keys.sku('A'), sku: 'A', version: 'w', revision: 4, images: [image(9)] } });
-    ddb.on(UpdateCommand).rejectsOnce(dynamoErrors.conditionFailed()).resolves({});
+    ddb
+      .on(UpdateCommand, { Key: keys.sku('A') })
+      .rejectsOnce(dynamoErrors.conditionFailed())
+      .resolves({});
     const result = await handlerWith(openPng)(
       streamEvent(streamRecord('A', [], [image(2)])),
       lambdaContext(),
     );
     expect(result.batchItemFailures).toEqual([]);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(skuUpdates('A')).toHaveLength(1);
   });
 
   it('finds the image again when a POST moved it before the status write', async () => {

@@ -15,6 +15,8 @@ import { createHash } from 'node:crypto';
  * - `COUNTER#image-id`: `value`, the highest image id leased so far.
  * - `CONTENT#<sha256>`: one distinct original (`refs`, the number set of image ids using it; `facts`, what
  *   rendering made; `renderError`; `leaseUntil`, the render lease; `deletingSince`, set once unreferenced).
+ * - `URL#<sha256 of the URL>`: an image URL fetched before (`url`; `sha256`, the content it served;
+ *   `etag` and `lastModified`, its validators; `fetchLeaseUntil` while its first download runs).
  * - `COUNTER#products#<shard>`: `value`, the number of SKU items in that shard; `COUNTER#products` counts
  *   those still in the unsharded layout.
  */
@@ -110,6 +112,8 @@ export const keys = {
   apiKey: (keyHash: string) => ({ pk: `${API_KEY_PREFIX}${keyHash}` }),
   imageIdCounter: { pk: 'COUNTER#image-id' },
   content: (sha256: string) => ({ pk: `${CONTENT_PREFIX}${sha256}` }),
+  /** An image URL the pipeline fetched, by the SHA-256 of the URL. */
+  knownUrl: (urlSha256: string) => ({ pk: `URL#${urlSha256}` }),
   /** The product counter of a shard, or (`null`) of the unsharded layout. */
   productCounter: (shard: number | null) => ({
     pk: shard === null ? 'COUNTER#products' : `COUNTER#products#${String(shard).padStart(2, '0')}`,
