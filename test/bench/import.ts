@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { RENDERER } from '../../infra/constructs/image-pipeline';
 import { STAGES } from '../../infra/stages';
 import { DEFAULT_AVIF_EFFORT, DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
 import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
+import { FIXTURES_DIR } from '../helpers/fixtures';
 import { runLocalMode } from '../helpers/local-mode';
 
 /**
@@ -18,8 +21,23 @@ const PHOTOS_PER_PRODUCT = 5;
 const WIDTH = 2000;
 const HEIGHT = 1500;
 
-/** A 3 MP photo-like JPEG: a gradient with per-pixel grain, so it compresses like a photo, not a flat fill. */
+/** The fixtures' 12 MP phone photo, when the shared fixtures are there. */
+const PHONE_PHOTO = join(FIXTURES_DIR, 'images', 'libavif-dog_exif_extended_xmp_icc.jpg');
+
+/**
+ * Distinct 3 MP photos: windows of the phone photo at different offsets, scaled to 2000 × 1500 (or,
+ * without the fixtures, a gradient with per-pixel grain, which compresses like a photo, not a fill).
+ */
 async function photo(seed: number): Promise<Buffer> {
+  if (existsSync(PHONE_PHOTO)) {
+    const left = (seed * 37) % 800;
+    const top = (seed * 23) % 600;
+    return sharp(PHONE_PHOTO)
+      .extract({ left, top, width: 3200, height: 2400 })
+      .resize(WIDTH, HEIGHT)
+      .jpeg({ quality: 88 })
+      .toBuffer();
+  }
   const data = Buffer.alloc(WIDTH * HEIGHT * 3);
   let state = (seed + 1) * 2_654_435_761;
   for (let y = 0; y < HEIGHT; y++) {
@@ -172,7 +190,7 @@ export async function measureImport(): Promise<string[]> {
   const oldThroughput = (oldShards * 4 * Math.min(2, vcpu)) / (cost.cpuMs / 1000);
   const hours = (images: number, perSecond: number) => images / perSecond / 3600;
   const lines = [
-    `Local (npm start, ${PRODUCTS} products × ${PHOTOS_PER_PRODUCT} distinct ${WIDTH}×${HEIGHT} JPEGs, this machine): ${total} images in ${(elapsedMs / 1000).toFixed(1)} s, ${((total * 1000) / elapsedMs).toFixed(2)} images/s end to end`,
+    `Local (npm start, ${PRODUCTS} products × ${PHOTOS_PER_PRODUCT} distinct ${WIDTH}×${HEIGHT} JPEGs${existsSync(PHONE_PHOTO) ? " cut from the fixtures' phone photo" : ' (synthetic)'}, this machine): ${total} images in ${(elapsedMs / 1000).toFixed(1)} s, ${((total * 1000) / elapsedMs).toFixed(2)} images/s end to end`,
     `  invocations: ${streamBatches.length} stream (median ${median(streamPerRecord).toFixed(1)} ms per record, goal < 20 ms), ${renderBatches.length} renderer; longest ${longest.toFixed(0)} ms (renderer timeout ${RENDERER.timeout.toSeconds()} s)`,
     `One 3 MP photo's full ladder, alone: ${cost.wallMs.toFixed(0)} ms wall, ${cost.cpuMs.toFixed(0)} ms CPU (libvips used ${parallelism.toFixed(2)} cores)`,
     `Deployed model (renderer ${RENDERER.memoryMb} MB ≈ ${vcpu.toFixed(2)} vCPU): ${lambdaSeconds.toFixed(2)} s per image; Lambda $${(perImageLambda * 1e6).toFixed(2)} per million images (+ SQS $${(perImageSqs * 1e6).toFixed(2)}); goal ≤ $80`,

@@ -24,6 +24,8 @@ const PHOTOS = [
   'webp-gallery1_3.webp',
 ];
 const RUNG = 832;
+/** The AVIF efforts compared at the quality in use. */
+const AVIF_EFFORTS = [1, 2, 3, 4];
 /** The qualities tried per format: the lowest whose median distance meets the target is chosen. */
 const TRIED: Record<'avif' | 'webp' | 'jpeg', number[]> = {
   avif: [50, 55, 56, 57, 58, 59, 60, 65, 70],
@@ -131,6 +133,32 @@ export async function measureQuality(): Promise<string[]> {
         chosen[format] === undefined
           ? `${format}: no quality tried reaches the target`
           : `${format}: quality ${chosen[format]} meets it (in use: ${RENDITION_QUALITY[format]})`,
+      );
+    }
+    // What AVIF's effort buys at the quality in use: distance, bytes and encoding CPU per effort.
+    lines.push(
+      '',
+      `AVIF at quality ${RENDITION_QUALITY.avif} by effort (${RUNG} px rung, median over the photos):`,
+    );
+    for (const effort of AVIF_EFFORTS) {
+      const runs = await inPairs([...photos.entries()], async ([index, photo]) => {
+        const resized = sharp(photo).autoOrient().toColourspace('srgb').resize({ width: RUNG });
+        const cpu = process.cpuUsage();
+        const encoded = await encodeVariant(resized, 'avif', { avifEffort: effort }, false).toBuffer();
+        const used = process.cpuUsage(cpu);
+        return {
+          bytes: encoded.length,
+          cpuMs: (used.user + used.system) / 1000,
+          distance: await distance(
+            join(folder, `${index}-reference.png`),
+            encoded,
+            folder,
+            `${index}-effort-${effort}`,
+          ),
+        };
+      });
+      lines.push(
+        `  effort ${effort}${effort === DEFAULT_AVIF_EFFORT ? ' (in use)' : ''}: distance ${median(runs.map((each) => each.distance)).toFixed(2)}, ${(median(runs.map((each) => each.bytes)) / 1024).toFixed(1)} KB, ${median(runs.map((each) => each.cpuMs)).toFixed(0)} ms CPU (two encodes at once, resize included)`,
       );
     }
     lines.push(

@@ -567,6 +567,12 @@ describe('alarms and outputs', () => {
     expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Errors"'))).toHaveLength(7);
     expect(alarms.filter((alarm) => alarm.includes('"MetricName":"Throttles"'))).toHaveLength(7);
     expect(alarms.some((alarm) => alarm.includes('ApproximateAgeOfOldestMessage'))).toBe(true);
+    // The oldest image job: past the hour a million-image import takes at prod's concurrency.
+    prod.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: STAGES.prod.oldestJobAlarmMinutes * 60,
+    });
+    expect(STAGES.prod.oldestJobAlarmMinutes).toBe(60);
     expect(alarms.filter((alarm) => alarm.includes('ApproximateNumberOfMessagesVisible'))).toHaveLength(2);
     expect(alarms.some((alarm) => alarm.includes('5XXError'))).toBe(true);
     expect(alarms.some((alarm) => alarm.includes('IteratorAge'))).toBe(true);
