@@ -162,7 +162,7 @@ export async function publishContent(
       return { facts: record.facts, rendered: false };
     }
     if (record?.renderError) throw permanent(record.renderError);
-    if (await deps.contents.claimRender(sha256, Date.now(), deps.contentTiming.leaseMs)) {
+    if (await deps.contents.claimRender(sha256, Date.now(), deps.contentTiming.leaseMs, `image-${imageId}`)) {
       return { facts: await renderAndStore(sha256, original, deps), rendered: true };
     }
     if (Date.now() > deadline) throw transient('content still rendering');

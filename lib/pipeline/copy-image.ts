@@ -60,7 +60,7 @@ export async function copyImage(
   let sha256 = image.content_sha256;
   let claimed = false;
   try {
-    const found = await knownUrl(image.url, deps);
+    const found = await knownUrl(image.url, `${request.sku}/${image.id}`, deps);
     claimed = found.claimed;
     const known = found.known;
     const answer = await deps.open(image.url, known?.validators);
@@ -102,9 +102,9 @@ export async function copyImage(
     await publish(original.sha256, image, original, deps, log, fetchMs, record);
     // Remembered once the content is published: a 304 for this URL can then always reuse it.
     await deps.urls.remember(image.url, original.sha256, opened.validators ?? {});
+    claimed = false;
     return 'settled';
   } catch (error) {
-    if (claimed) await deps.urls.releaseFirstFetch(image.url).catch(() => undefined);
     const failure = copyError(error);
     if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
     const attempts = (image.attempts ?? 0) + 1;
@@ -141,6 +141,10 @@ export async function copyImage(
     );
     log.warn('image copy will be retried', { reason: failure.reason, attempts });
     return 'retry';
+  } finally {
+    // Whatever ended the copy before the URL was remembered (a failure, the image removed meanwhile),
+    // the next worker may download it now rather than wait out the lease.
+    if (claimed) await deps.urls.releaseFirstFetch(image.url).catch(() => undefined);
   }
 }
 
@@ -151,13 +155,14 @@ export async function copyImage(
  */
 async function knownUrl(
   url: string,
+  holder: string,
   deps: CopyDependencies,
 ): Promise<{ known: KnownUrl | null; claimed: boolean }> {
   const deadline = Date.now() + deps.contentTiming.maxWaitMs;
   for (;;) {
     const known = await deps.urls.find(url);
     if (known?.sha256) return { known, claimed: false };
-    if (await deps.urls.claimFirstFetch(url, Date.now(), deps.contentTiming.leaseMs))
+    if (await deps.urls.claimFirstFetch(url, holder, Date.now(), deps.contentTiming.leaseMs))
       return { known: null, claimed: true };
     if (Date.now() > deadline) return { known: null, claimed: false };
     await sleep(deps.contentTiming.pollMs);

@@ -1,3 +1,4 @@
+import { failPendingImage } from './image-failure';
 import type { ImageJob } from './image-jobs';
 import { announceSettled, type PipelineDependencies } from './process-changes';
 
@@ -102,28 +103,8 @@ async function sweepSet(
   }
   if (entry.sweeps >= options.maxSweeps) {
     for (const image of pending) {
-      const attempts = (image.attempts ?? 0) + 1;
-      // The letter first: a stop between the two leaves the image pending for the next sweep.
-      await deps.deadLetters.send({
-        kind: 'image-copy-failed',
-        sku: entry.sku,
-        imageId: image.id,
-        url: image.url,
-        reason: NEVER_SETTLED_REASON,
-        attempts,
-        jobId: `sweep-${entry.sweeps}`,
-        failedAt: options.now.toISOString(),
-      });
-      const recorded = await deps.statuses.record(entry.sku, image.id, {
-        status: 'failed',
-        error: NEVER_SETTLED_REASON,
-        attempts,
-        content_sha256: image.content_sha256,
-      });
-      if (recorded) {
-        outcome.failed++;
-        deps.pipelineMetrics.failed(NEVER_SETTLED_REASON);
-      }
+      const failure = { reason: NEVER_SETTLED_REASON, jobId: `sweep-${entry.sweeps}`, at: options.now };
+      if (await failPendingImage(entry.sku, image, failure, deps)) outcome.failed++;
     }
     deps.logger.error('images never settled: failed after the last sweep', {
       sku: entry.sku,

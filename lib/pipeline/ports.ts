@@ -57,8 +57,11 @@ export interface ContentStore {
   /** Adds the reference; null (adding nothing) while the content is being deleted. */
   acquire(sha256: string, imageId: number): Promise<ContentRecord | null>;
   find(sha256: string): Promise<ContentRecord | null>;
-  /** Takes the render lease if nobody rendered it and no live lease is held. */
-  claimRender(sha256: string, now: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Takes the render lease if nobody rendered it and no live lease is held, or the live lease is
+   * `holder`'s own (an image's retry after its worker crashed mid-render takes its lease back).
+   */
+  claimRender(sha256: string, now: number, leaseMs: number, holder?: string): Promise<boolean>;
   completeRender(sha256: string, facts: ContentFacts): Promise<void>;
   failRender(sha256: string, reason: string): Promise<void>;
   /**
@@ -158,8 +161,11 @@ export interface KnownUrl {
  */
 export interface KnownUrlStore {
   find(url: string): Promise<KnownUrl | null>;
-  /** Takes the first download of a URL nobody knows yet; false while another worker holds it. */
-  claimFirstFetch(url: string, now: number, leaseMs: number): Promise<boolean>;
+  /**
+   * Takes the first download of a URL nobody knows yet for `holder` (the image); false while another
+   * holder's lease runs. The same image's retry takes its own lease over (its worker may have crashed).
+   */
+  claimFirstFetch(url: string, holder: string, now: number, leaseMs: number): Promise<boolean>;
   /** Records what the URL served (and lets go of the lease). */
   remember(url: string, sha256: string, validators: Validators): Promise<void>;
   /** Lets go of the lease without a content: the download failed, the next worker tries. */

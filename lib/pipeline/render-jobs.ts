@@ -1,5 +1,6 @@
 import { mapWithConcurrency } from './concurrency';
 import { copyImage } from './copy-image';
+import { failPendingImage } from './image-failure';
 import { type ImageJob, MAX_JOB_DELAY_SECONDS } from './image-jobs';
 import { announceSettled, type PipelineDependencies } from './process-changes';
 
@@ -28,12 +29,35 @@ export function retryDelaySeconds(attempts: number, baseSeconds: number): number
 
 type JobOutcome = 'settled' | 'skipped' | 'retried';
 
+/**
+ * Images this process is working on. A second job for one of them (a duplicate delivery, a sweep or a
+ * replayed record next to its retry) is skipped: the first settles the image or enqueues its retry.
+ * Render leases name the image, so an image's retry can take its own lease back after a crash; this
+ * keeps two jobs of one image in one process from both holding it.
+ */
+const imagesInProgress = new Set<string>();
+
 async function runJob(received: ReceivedJob, deps: PipelineDependencies): Promise<JobOutcome> {
   const job = received.job;
   if (!job) {
     deps.logger.error('image job unreadable, dropped', { messageId: received.messageId });
     return 'skipped';
   }
+  const key = `${job.sku}/${job.imageId}`;
+  if (imagesInProgress.has(key)) return 'skipped';
+  imagesInProgress.add(key);
+  try {
+    return await runOwnJob(received, job, deps);
+  } finally {
+    imagesInProgress.delete(key);
+  }
+}
+
+async function runOwnJob(
+  received: ReceivedJob,
+  job: ImageJob,
+  deps: PipelineDependencies,
+): Promise<JobOutcome> {
   // The item decides: an image removed, replaced or already settled needs nothing (a duplicate job).
   const current = await deps.statuses.find(job.sku);
   const image = current?.images.find((candidate) => candidate.id === job.imageId);
@@ -102,25 +126,12 @@ export async function failDeadJobs(
         outcome.skipped++;
         continue;
       }
-      const attempts = (image.attempts ?? 0) + 1;
-      // The letter first: a stop between the two leaves the image pending for the sweeper, not failed unlettered.
-      await deps.deadLetters.send({
-        kind: 'image-copy-failed',
-        sku: job.sku,
-        imageId: job.imageId,
-        url: image.url,
-        reason: DEAD_JOB_REASON,
-        attempts,
-        jobId: received.messageId,
-        failedAt: new Date().toISOString(),
-      });
-      const recorded = await deps.statuses.record(job.sku, job.imageId, {
-        status: 'failed',
-        error: DEAD_JOB_REASON,
-        attempts,
-        content_sha256: image.content_sha256,
-      });
-      if (recorded) deps.pipelineMetrics.failed(DEAD_JOB_REASON);
+      await failPendingImage(
+        job.sku,
+        image,
+        { reason: DEAD_JOB_REASON, jobId: received.messageId, at: new Date() },
+        deps,
+      );
       deps.logger.error('image failed: its job was dead-lettered', { sku: job.sku, imageId: job.imageId });
       await announceSettled(job.sku, deps);
       outcome.settled++;

@@ -5,6 +5,7 @@ interface Entry {
   facts?: ContentFacts;
   renderError?: string;
   leaseUntil?: number;
+  leaseHolder?: string;
   deletingSince?: number;
 }
 
@@ -36,11 +37,13 @@ export class MemoryContentStore implements ContentStore {
     return entry ? this.record(sha256, entry) : null;
   }
 
-  async claimRender(sha256: string, now: number, leaseMs: number): Promise<boolean> {
+  async claimRender(sha256: string, now: number, leaseMs: number, holder = ''): Promise<boolean> {
     const entry = this.entries.get(sha256);
     if (!entry || entry.refs.size === 0 || entry.facts || entry.renderError) return false;
-    if (entry.leaseUntil !== undefined && entry.leaseUntil >= now) return false;
+    const own = holder !== '' && entry.leaseHolder === holder;
+    if (entry.leaseUntil !== undefined && entry.leaseUntil >= now && !own) return false;
     entry.leaseUntil = now + leaseMs;
+    entry.leaseHolder = holder;
     return true;
   }
 

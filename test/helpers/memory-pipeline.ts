@@ -120,15 +120,15 @@ export interface MemoryPipeline {
 
 /** Image URLs fetched before, in memory, with the first download's lease. */
 export class MemoryKnownUrlStore implements KnownUrlStore {
-  readonly urls = new Map<string, KnownUrl & { leaseUntil: number | null }>();
+  readonly urls = new Map<string, KnownUrl & { leaseUntil: number | null; holder?: string }>();
   async find(url: string): Promise<KnownUrl | null> {
     const known = this.urls.get(url);
     return known ? { url, sha256: known.sha256, validators: { ...known.validators } } : null;
   }
-  async claimFirstFetch(url: string, now: number, leaseMs: number): Promise<boolean> {
+  async claimFirstFetch(url: string, holder: string, now: number, leaseMs: number): Promise<boolean> {
     const known = this.urls.get(url);
-    if (known?.sha256 || (known?.leaseUntil ?? 0) > now) return false;
-    this.urls.set(url, { url, sha256: null, validators: {}, leaseUntil: now + leaseMs });
+    if (known?.sha256 || ((known?.leaseUntil ?? 0) > now && known?.holder !== holder)) return false;
+    this.urls.set(url, { url, sha256: null, validators: {}, leaseUntil: now + leaseMs, holder });
     return true;
   }
   async remember(url: string, sha256: string, validators: Validators): Promise<void> {

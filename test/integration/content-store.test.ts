@@ -72,6 +72,16 @@ describe('the DynamoDB content store (DynamoDB Local)', () => {
     expect(await store.claimRender(hash, now + 200_000, 60_000)).toBe(false);
   });
 
+  it("lets a lease's own holder (an image retried after its worker crashed) take it back, and nobody else", async () => {
+    const hash = nextHash();
+    await store.acquire(hash, 1);
+    const now = Date.now();
+    expect(await store.claimRender(hash, now, 60_000, 'image-1')).toBe(true);
+    expect(await store.claimRender(hash, now + 1_000, 60_000, 'image-2')).toBe(false);
+    expect(await store.claimRender(hash, now + 1_000, 60_000)).toBe(false);
+    expect(await store.claimRender(hash, now + 2_000, 60_000, 'image-1')).toBe(true);
+  });
+
   it('records a render failure, and takes no render outcome for a content nobody references', async () => {
     const hash = nextHash();
     await store.acquire(hash, 1);

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
 import { jpegImage } from '../helpers/images';
-import { type LocalMode, startLocalMode } from '../helpers/local-mode';
+import { freePort, type LocalMode, processesMarked, startLocalMode } from '../helpers/local-mode';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 
 const PRODUCTS = 20;
@@ -50,28 +48,6 @@ async function waitUntil(local: LocalMode, done: (images: ImageView[]) => boolea
     if (Date.now() > deadline) throw new Error(`gave up waiting:\n${local.output().slice(-2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-/** Every process carrying the marker in its environment: local mode and the DynamoDB Local it started. */
-function processesMarked(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('an import killed in the middle of rendering, then restarted on LOCAL_DATA_DIR', () => {

@@ -1,14 +1,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
 import { png } from '../helpers/images';
-import { type LocalMode, ROOT, rerenderCommand, startLocalMode, tokenCommand } from '../helpers/local-mode';
+import {
+  freePort,
+  type LocalMode,
+  processesMarked,
+  ROOT,
+  rerenderCommand,
+  startLocalMode,
+  tokenCommand,
+} from '../helpers/local-mode';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 
 let origin: Origin;
@@ -139,15 +145,6 @@ describe('the walkthrough npm start prints', () => {
   });
 });
 
-/** A port free right now, so a restarted local CDN answers on the same base URL. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 async function readyImages(local: LocalMode, sku: string, count: number): Promise<ImageView[]> {
   const headers = { Authorization: `Token ${local.apiKey}` };
   const deadline = Date.now() + 30_000;
@@ -257,20 +254,6 @@ function pathWithoutJava(): string {
     symlinkSync(found, join(bin, tool));
   }
   return bin;
-}
-
-/** Processes still running with the marker in their environment: anything the command left behind. */
-function processesMarked(marker: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 // A run started by the test below must not start this test again.

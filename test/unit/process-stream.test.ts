@@ -219,7 +219,9 @@ describe('the stream handler with mocked AWS clients', () => {
       ':content_sha256': sha,
     });
     // The render lease is given back, so the retry (or another image) renders at once.
-    expect(contentUpdates().some((update) => update.UpdateExpression === 'REMOVE #lease')).toBe(true);
+    expect(contentUpdates().some((update) => update.UpdateExpression === 'REMOVE #lease, #holder')).toBe(
+      true,
+    );
   });
 
   it('reports a job that met DynamoDB throttling as a batch item failure of the renderer, without copying', async () => {

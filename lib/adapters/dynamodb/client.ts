@@ -42,6 +42,11 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
+/** A conditional write whose condition did not hold. */
+export function isConditionFailure(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
+}
+
 /** One item by key, read strongly consistent; undefined when there is none. */
 export function readItem(
   client: DynamoDBDocumentClient,

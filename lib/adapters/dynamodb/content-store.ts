@@ -71,31 +71,37 @@ export class DynamoContentStore implements ContentStore {
     return item ? toRecord(sha256, item as ContentItem) : null;
   }
 
-  async claimRender(sha256: string, now: number, leaseMs: number): Promise<boolean> {
+  async claimRender(sha256: string, now: number, leaseMs: number, holder = ''): Promise<boolean> {
     const written = await unlessConditionFailed(
       this.update(sha256, {
-        UpdateExpression: 'SET #lease = :until',
+        UpdateExpression: 'SET #lease = :until, #holder = :holder',
         ConditionExpression:
           'attribute_exists(#refs) AND attribute_not_exists(#facts) AND attribute_not_exists(#error) ' +
-          'AND (attribute_not_exists(#lease) OR #lease < :now)',
+          `AND (attribute_not_exists(#lease) OR #lease < :now${holder ? ' OR #holder = :holder' : ''})`,
         ExpressionAttributeNames: {
           '#lease': 'leaseUntil',
+          '#holder': 'leaseHolder',
           '#refs': 'refs',
           '#facts': 'facts',
           '#error': 'renderError',
         },
-        ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now },
+        ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now, ':holder': holder },
       }),
     );
     return written !== null;
   }
 
   async completeRender(sha256: string, facts: ContentFacts): Promise<void> {
-    await this.settle(sha256, 'SET #facts = :value REMOVE #lease', { '#facts': 'facts' }, facts);
+    await this.settle(sha256, 'SET #facts = :value REMOVE #lease, #holder', { '#facts': 'facts' }, facts);
   }
 
   async failRender(sha256: string, reason: string): Promise<void> {
-    await this.settle(sha256, 'SET #error = :value REMOVE #lease', { '#error': 'renderError' }, reason);
+    await this.settle(
+      sha256,
+      'SET #error = :value REMOVE #lease, #holder',
+      { '#error': 'renderError' },
+      reason,
+    );
   }
 
   async extendRender(sha256: string, previousKey: string | null, facts: ContentFacts): Promise<boolean> {
@@ -123,9 +129,9 @@ export class DynamoContentStore implements ContentStore {
   async dropLease(sha256: string): Promise<void> {
     await unlessConditionFailed(
       this.update(sha256, {
-        UpdateExpression: 'REMOVE #lease',
+        UpdateExpression: 'REMOVE #lease, #holder',
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#lease': 'leaseUntil' },
+        ExpressionAttributeNames: { '#lease': 'leaseUntil', '#holder': 'leaseHolder' },
       }),
     );
   }
@@ -186,7 +192,12 @@ export class DynamoContentStore implements ContentStore {
     await this.update(sha256, {
       UpdateExpression: expression,
       ConditionExpression: 'attribute_exists(#refs)',
-      ExpressionAttributeNames: { ...names, '#refs': 'refs', '#lease': 'leaseUntil' },
+      ExpressionAttributeNames: {
+        ...names,
+        '#refs': 'refs',
+        '#lease': 'leaseUntil',
+        '#holder': 'leaseHolder',
+      },
       ExpressionAttributeValues: { ':value': value },
     });
   }

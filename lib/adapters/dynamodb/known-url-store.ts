@@ -2,15 +2,11 @@ import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Validators } from '../../pipeline/image-fetcher';
 import type { KnownUrl, KnownUrlStore } from '../../pipeline/ports';
-import { readItem, withStorageErrors } from './client';
+import { isConditionFailure, readItem, withStorageErrors } from './client';
 import { keys } from './table-schema';
 
 /** The item of a URL: keyed by the URL's hash, so any URL (up to the API's length limit) fits a key. */
 const urlKey = (url: string) => keys.knownUrl(createHash('sha256').update(url, 'utf8').digest('hex'));
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
-}
 
 /**
  * Image URLs the pipeline fetched, one `URL#<sha256 of the URL>` item each (see table-schema.ts). Not a
@@ -36,18 +32,28 @@ export class DynamoKnownUrlStore implements KnownUrlStore {
     };
   }
 
-  async claimFirstFetch(url: string, now: number, leaseMs: number): Promise<boolean> {
+  async claimFirstFetch(url: string, holder: string, now: number, leaseMs: number): Promise<boolean> {
     try {
       await withStorageErrors(() =>
         this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: urlKey(url),
-            UpdateExpression: 'SET #url = :url, #lease = :until',
+            UpdateExpression: 'SET #url = :url, #lease = :until, #holder = :holder',
             ConditionExpression:
-              'attribute_not_exists(#sha256) AND (attribute_not_exists(#lease) OR #lease < :now)',
-            ExpressionAttributeNames: { '#url': 'url', '#lease': 'fetchLeaseUntil', '#sha256': 'sha256' },
-            ExpressionAttributeValues: { ':url': url, ':until': now + leaseMs, ':now': now },
+              'attribute_not_exists(#sha256) AND (attribute_not_exists(#lease) OR #lease < :now OR #holder = :holder)',
+            ExpressionAttributeNames: {
+              '#url': 'url',
+              '#lease': 'fetchLeaseUntil',
+              '#holder': 'fetchLeaseHolder',
+              '#sha256': 'sha256',
+            },
+            ExpressionAttributeValues: {
+              ':url': url,
+              ':until': now + leaseMs,
+              ':now': now,
+              ':holder': holder,
+            },
           }),
         ),
       );
@@ -60,7 +66,7 @@ export class DynamoKnownUrlStore implements KnownUrlStore {
 
   async remember(url: string, sha256: string, validators: Validators): Promise<void> {
     const set = ['#url = :url', '#sha256 = :sha256', '#updatedAt = :now'];
-    const remove = ['#lease'];
+    const remove = ['#lease', '#holder'];
     const values: Record<string, unknown> = {
       ':url': url,
       ':sha256': sha256,
@@ -85,6 +91,7 @@ export class DynamoKnownUrlStore implements KnownUrlStore {
             '#sha256': 'sha256',
             '#updatedAt': 'updatedAt',
             '#lease': 'fetchLeaseUntil',
+            '#holder': 'fetchLeaseHolder',
             '#etag': 'etag',
             '#lastModified': 'lastModified',
           },
@@ -100,9 +107,13 @@ export class DynamoKnownUrlStore implements KnownUrlStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: urlKey(url),
-          UpdateExpression: 'REMOVE #lease',
+          UpdateExpression: 'REMOVE #lease, #holder',
           ConditionExpression: 'attribute_exists(#url)',
-          ExpressionAttributeNames: { '#lease': 'fetchLeaseUntil', '#url': 'url' },
+          ExpressionAttributeNames: {
+            '#lease': 'fetchLeaseUntil',
+            '#holder': 'fetchLeaseHolder',
+            '#url': 'url',
+          },
         }),
       ),
     ).catch((error: unknown) => {

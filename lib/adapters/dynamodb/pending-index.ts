@@ -1,13 +1,9 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PendingIndex, PendingSet } from '../../pipeline/pending-sweep';
-import { withStorageErrors } from './client';
+import { isConditionFailure, withStorageErrors } from './client';
 import { keys, PENDING_PARTITIONS, skuOfKey, TABLE_SCHEMA, WRITERS } from './table-schema';
 
 const INDEX = TABLE_SCHEMA.pendingIndex;
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
-}
 
 /**
  * The sparse `pending` index: only SKU items with a pending image carry its keys (see table-schema.ts),

@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
  * - `CONTENT#<sha256>`: one distinct original (`refs`, the number set of image ids using it; `facts`, what
  *   rendering made; `renderError`; `leaseUntil`, the render lease; `deletingSince`, set once unreferenced).
  * - `URL#<sha256 of the URL>`: an image URL fetched before (`url`; `sha256`, the content it served;
- *   `etag` and `lastModified`, its validators; `fetchLeaseUntil` while its first download runs).
+ *   `etag` and `lastModified`, its validators; `fetchLeaseUntil` and `fetchLeaseHolder`, the image, while its first download runs).
  * - `COUNTER#products#<shard>`: `value`, the number of SKU items in that shard; `COUNTER#products` counts
  *   those still in the unsharded layout.
  */

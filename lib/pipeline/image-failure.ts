@@ -1,0 +1,34 @@
+import type { StoredImage } from '../domain/image';
+import type { CopyDependencies } from './copy-image';
+
+/**
+ * Fails a pending image for good after the pipeline gave up on it (its job dead-lettered, or every
+ * sweep spent): the dead letter first, so a stop between the two leaves the image pending to be tried
+ * and lettered again, never failed without its letter. True when the image was still there to fail.
+ */
+export async function failPendingImage(
+  sku: string,
+  image: StoredImage,
+  failure: { reason: string; jobId: string; at: Date },
+  deps: Pick<CopyDependencies, 'deadLetters' | 'statuses' | 'pipelineMetrics'>,
+): Promise<boolean> {
+  const attempts = (image.attempts ?? 0) + 1;
+  await deps.deadLetters.send({
+    kind: 'image-copy-failed',
+    sku,
+    imageId: image.id,
+    url: image.url,
+    reason: failure.reason,
+    attempts,
+    jobId: failure.jobId,
+    failedAt: failure.at.toISOString(),
+  });
+  const recorded = await deps.statuses.record(sku, image.id, {
+    status: 'failed',
+    error: failure.reason,
+    attempts,
+    content_sha256: image.content_sha256,
+  });
+  if (recorded) deps.pipelineMetrics.failed(failure.reason);
+  return recorded;
+}
