@@ -1,9 +1,9 @@
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { loadConfig } from '../lib/config';
+import { loadAuthorizerConfig } from '../lib/config';
 import { InvalidTokenError, NotAuthenticatedError } from '../lib/domain/errors';
 import { requestHeaders } from '../lib/http/event';
-import { type ApiDependencies, createApiDependencies } from '../lib/service';
+import { type ApiDependencies, createAuthorizerDependencies } from '../lib/service';
 
 /** The policy covers every method and path of the stage, so one cached answer serves GET and POST alike. */
 function policy(
@@ -50,4 +50,5 @@ export function createAuthorizeRequestHandler(deps: Pick<ApiDependencies, 'authe
   );
 }
 
-export const handler = createAuthorizeRequestHandler(createApiDependencies(loadConfig()));
+// Only its own configuration: the table and the cache (not the API's CDN base URL or cursor key).
+export const handler = createAuthorizeRequestHandler(createAuthorizerDependencies(loadAuthorizerConfig()));

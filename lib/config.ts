@@ -181,6 +181,26 @@ export function requireRenderQueue(config: PipelineConfig): PipelineConfig & { r
   return config as PipelineConfig & { renderQueueUrl: string };
 }
 
+/** What the authorizer reads: the table, its cache and its logs; none of the API's answer settings. */
+export interface AuthorizerConfig {
+  tableName: string;
+  region?: string;
+  dynamodbEndpoint?: string;
+  authCacheTtlMs: number;
+  logLevel: LogLevel;
+}
+
+export function loadAuthorizerConfig(env: Environment = process.env): AuthorizerConfig {
+  return {
+    tableName: required(env, 'TABLE_NAME'),
+    region: env.AWS_REGION || undefined,
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    // 0 turns the cache off (local mode, where a revoked key must stop working at once).
+    authCacheTtlMs: nonNegativeInteger(env, 'AUTH_CACHE_TTL_SECONDS', 60) * 1000,
+    logLevel: parseLogLevel(env.LOG_LEVEL),
+  };
+}
+
 export function loadConfig(env: Environment = process.env): ServiceConfig {
   return {
     tableName: required(env, 'TABLE_NAME'),

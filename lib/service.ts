@@ -5,7 +5,7 @@ import { LeasedBlockIdAllocator } from './adapters/dynamodb/id-allocator';
 import { DynamoImageSetRepository } from './adapters/dynamodb/image-set-repository';
 import { DynamoTokenStore } from './adapters/dynamodb/token-store';
 import { type Authenticator, createAuthenticator } from './auth/authenticator';
-import type { ServiceConfig } from './config';
+import type { AuthorizerConfig, ServiceConfig } from './config';
 import type { IdAllocator, ImageSetRepository } from './domain/ports';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, METRIC_SERVICE, PostMetrics } from './metrics';
@@ -19,6 +19,22 @@ export interface ApiDependencies {
   repository: ImageSetRepository;
   ids: IdAllocator;
   authenticate: Authenticator;
+}
+
+/** The authorizer's dependencies: the authenticator over the token store, and a logger. */
+export function createAuthorizerDependencies(
+  config: AuthorizerConfig,
+  client: DynamoDBDocumentClient = createDocumentClient({
+    region: config.region,
+    endpoint: config.dynamodbEndpoint,
+  }),
+): Pick<ApiDependencies, 'authenticate' | 'logger'> {
+  return {
+    logger: createLogger({ level: config.logLevel }),
+    authenticate: createAuthenticator(new DynamoTokenStore(client, config.tableName), {
+      cacheTtlMs: config.authCacheTtlMs,
+    }),
+  };
 }
 
 export function createApiDependencies(

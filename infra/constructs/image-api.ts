@@ -74,10 +74,12 @@ export class ImageApi extends Construct {
       [table.tableArn],
     );
 
+    // The authorizer reads only its own configuration: no CDN base URL, no cursor key.
+    const { CDN_BASE_URL: _cdn, PAGE_CURSOR_KEY: _cursor, ...authorizerEnvironment } = environment;
     this.authorizeRequest = new ServiceFunction(this, 'AuthorizeRequest', {
       entry: 'functions/authorize-request.ts',
       description: 'product-images: API key authorizer',
-      environment,
+      environment: authorizerEnvironment,
       logRetention,
       removalPolicy,
     });

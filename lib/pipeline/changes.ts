@@ -1,4 +1,4 @@
-import type { StoredImage } from '../domain/image';
+import type { ImageSet, StoredImage } from '../domain/image';
 
 /** One stream record of a SKU item, reduced to what the pipeline needs. */
 export interface ImageSetChangeRecord {
@@ -9,6 +9,11 @@ export interface ImageSetChangeRecord {
   before: readonly StoredImage[];
   /** The images after the write; empty when the item was removed. */
   after: readonly StoredImage[];
+  /**
+   * Set when the write marked a settled version announced: the set as marked (every image settled),
+   * whose `ProductImagesSettled` event this record delivers.
+   */
+  announced?: ImageSet;
 }
 
 export interface RecordWork {

@@ -1,4 +1,5 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { ImageSet } from '../domain/image';
 import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
 import { mapWithConcurrency } from './concurrency';
 import { releaseContent } from './content-publisher';
@@ -6,7 +7,7 @@ import type { CopyDependencies } from './copy-image';
 import type { ImageJob, ImageJobQueue } from './image-jobs';
 import { legacyCopyKey, objectKey } from './object-key';
 import type { SettledEventSink } from './ports';
-import { announceIfSettled, type SettlementPorts } from './settlement';
+import { markIfSettled, type SettlementPorts, settledDetail } from './settlement';
 
 export interface PipelineDependencies extends CopyDependencies {
   /** Powertools' metrics buffer (flushed by its middleware); the pipeline counts into `pipelineMetrics`. */
@@ -42,6 +43,9 @@ export interface BatchOutcome {
  * reading the item again. Throws when it must be retried (an enqueue or a release failed).
  */
 async function processRecord(record: ImageSetChangeRecord, deps: PipelineDependencies): Promise<void> {
+  // The outbox: the write that marked a settled version carries its event; a failed put throws, and
+  // the record comes back until the event is put.
+  if (record.announced) await publishSettled(record.announced, deps);
   const { copy, remove } = workFor(record);
   await Promise.all(
     remove.map(async (image) => {
@@ -97,18 +101,28 @@ export async function processChanges(
   return { failed };
 }
 
-/** Publishes `ProductImagesSettled` for the SKU's set if it is settled and not announced yet. */
+/**
+ * Marks the SKU's set announced if it is settled and was not marked yet. Its `ProductImagesSettled`
+ * event is published from that mark's stream record (`publishSettled`), so it is never lost to a stop
+ * between the two.
+ */
 export async function announceSettled(sku: string, deps: PipelineDependencies): Promise<void> {
-  const announced = await announceIfSettled(sku, settlementPorts(deps), deps.cdnBaseUrl);
-  if (!announced) return;
+  const marked = await markIfSettled(sku, settlementPorts(deps));
+  if (!marked) return;
+  deps.logger.info('set settled', { sku, version: marked.version, images: marked.images.length });
+}
+
+/** Puts the event of a set marked announced: at least once, with the same `id` every time. */
+export async function publishSettled(set: ImageSet, deps: PipelineDependencies): Promise<void> {
+  const detail = settledDetail(set, deps.cdnBaseUrl);
+  await deps.events.publish(detail);
   deps.pipelineMetrics.settledEventPublished();
-  deps.logger.info('set settled', { sku, version: announced.version, images: announced.images.length });
+  deps.logger.info('settled event published', { id: detail.id, images: detail.images.length });
 }
 
 function settlementPorts(deps: PipelineDependencies): SettlementPorts {
   return {
     find: (sku) => deps.statuses.find(sku),
     markAnnounced: (sku, version) => deps.statuses.markAnnounced(sku, version),
-    publish: (detail) => deps.events.publish(detail),
   };
 }

@@ -8,6 +8,9 @@ process.env.TABLE_NAME ??= 'bench-table';
 process.env.AWS_REGION ??= 'eu-west-1';
 process.env.CDN_BASE_URL ??= 'https://cdn.example';
 process.env.PAGE_CURSOR_KEY ??= 'bench-cursor-key-0123456789';
+// The pipeline's modules too (the benchmarks pass their own stores; nothing reaches these).
+process.env.BUCKET_NAME ??= 'bench-bucket';
+process.env.RENDER_QUEUE_URL ??= 'http://127.0.0.1:9/queue/bench-jobs';
 // EMF lines are for Lambda's log stream; here they would bury the figures.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 

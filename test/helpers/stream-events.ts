@@ -21,9 +21,14 @@ export function image(id: number, extra: Partial<StoredImage> = {}): StoredImage
 }
 
 /** Lambda's AttributeValue type and the SDK's describe the same JSON under different names. */
-function itemImage(sku: string, images: StoredImage[], writer = 'api'): Record<string, LambdaAttributeValue> {
+function itemImage(
+  sku: string,
+  images: StoredImage[],
+  writer = 'api',
+  extra: Record<string, unknown> = {},
+): Record<string, LambdaAttributeValue> {
   const item = marshall(
-    { pk: `SKU#${sku}`, sku, version: 'v', revision: 1, writer, images },
+    { pk: `SKU#${sku}`, sku, version: 'v', revision: 1, writer, images, ...extra },
     { removeUndefinedValues: true },
   );
   return item as unknown as Record<string, LambdaAttributeValue>;
@@ -47,6 +52,24 @@ export function streamRecord(
       SequenceNumber: String(sequence).padStart(21, '0'),
       ...(before ? { OldImage: itemImage(sku, before) } : {}),
       ...(after ? { NewImage: itemImage(sku, after, writer) } : {}),
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+  };
+}
+
+/** The stream record of the write that marks a settled set's version `v` announced: the event's outbox. */
+export function announcementRecord(sku: string, images: StoredImage[]): DynamoDBRecord {
+  sequence++;
+  return {
+    eventID: `event-${sequence}`,
+    eventName: 'MODIFY',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'eu-west-1',
+    dynamodb: {
+      Keys: { pk: { S: `SKU#${sku}` } },
+      SequenceNumber: String(sequence).padStart(21, '0'),
+      OldImage: itemImage(sku, images, 'pipeline'),
+      NewImage: itemImage(sku, images, 'announcer', { announcedVersion: 'v' }),
       StreamViewType: 'NEW_AND_OLD_IMAGES',
     },
   };

@@ -453,6 +453,18 @@ describe('CDN origin', () => {
     expect(() => synthesize('dev', { variantWidths: '352,abc' })).toThrow(/VARIANT_WIDTHS must be/);
   });
 
+  it('gives the authorizer only its own configuration: no CDN base URL, no cursor key', () => {
+    const [authorizer] = Object.values(
+      prod.findResources('AWS::Lambda::Function', {
+        Properties: { Description: 'product-images: API key authorizer' },
+      }),
+    );
+    const variables = Object.keys(authorizer?.Properties.Environment.Variables ?? {});
+    expect(variables).toContain('TABLE_NAME');
+    expect(variables).not.toContain('CDN_BASE_URL');
+    expect(variables).not.toContain('PAGE_CURSOR_KEY');
+  });
+
   it('gives the API functions and the pipeline (for its events) the CDN base URL to build cdn_url', () => {
     const variables = Object.values(prod.findResources('AWS::Lambda::Function')).map(
       (fn) =>

@@ -1,3 +1,4 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status-store';
 import { DynamoPendingIndex } from '../../lib/adapters/dynamodb/pending-index';
@@ -9,7 +10,6 @@ import {
 } from '../../lib/pipeline/pending-sweep';
 import type { DeadLetter } from '../../lib/pipeline/ports';
 import { processImageJobs } from '../../lib/pipeline/render-jobs';
-import type { SettledDetail } from '../../lib/pipeline/settlement';
 import { documentClientFor, useTestApi } from '../helpers/local-api';
 import { memoryPipeline } from '../helpers/memory-pipeline';
 
@@ -25,13 +25,11 @@ function sweeper(backlog = 0) {
     throw new Error('no image is downloaded in these tests');
   });
   const letters: DeadLetter[] = [];
-  const events: SettledDetail[] = [];
   const pending = new DynamoPendingIndex(documents, t.api.tableName);
   const deps: SweepDependencies = {
     ...pipeline.deps,
     statuses: new DynamoImageStatusStore(documents, t.api.tableName),
     deadLetters: { send: async (letter) => void letters.push(letter) },
-    events: { publish: async (detail) => void events.push(detail) },
     pending,
     jobBacklog: async () => backlog,
   };
@@ -39,7 +37,14 @@ function sweeper(backlog = 0) {
     for await (const entry of pending.since('9999')) if (entry.sku === sku) return entry;
     return undefined;
   };
-  return { deps, jobs: pipeline.jobs, letters, events, opened, indexed };
+  /** The settled version the SKU's item is marked announced with (its event goes out from that mark). */
+  const announced = async (sku: string) => {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: t.api.tableName, Key: { pk: `SKU#${sku}` }, ConsistentRead: true }),
+    );
+    return Item?.announcedVersion === Item?.version ? String(Item?.version) : null;
+  };
+  return { deps, jobs: pipeline.jobs, letters, announced, opened, indexed };
 }
 
 const post = (sku: string, urls: string[]) =>
@@ -102,7 +107,7 @@ describe('the pending index and the sweeper (DynamoDB Local)', () => {
   });
 
   it('fails what is still pending after the last sweep, with a dead letter, and announces the set', async () => {
-    const { deps, letters, events, indexed } = sweeper();
+    const { deps, letters, announced, indexed } = sweeper();
     const posted = await post('hopeless', [
       'https://img.example.test/f.jpg',
       'https://img.example.test/g.jpg',
@@ -126,12 +131,12 @@ describe('the pending index and the sweeper (DynamoDB Local)', () => {
     expect(letters).toContainEqual(
       expect.objectContaining({ sku: 'hopeless', imageId: second?.id, reason: NEVER_SETTLED_REASON }),
     );
-    expect(events.filter((event) => event.sku === 'hopeless')).toHaveLength(1);
+    expect(await announced('hopeless')).toBe(set?.version);
     expect(await indexed('hopeless')).toBeUndefined();
   });
 
   it('announces and unlists a set that settled without its settlement running', async () => {
-    const { deps, events, indexed } = sweeper();
+    const { deps, announced, indexed } = sweeper();
     const posted = await post('orphaned', ['https://img.example.test/h.jpg']);
     await deps.statuses.record('orphaned', posted.json.images[0].id, {
       status: 'failed',
@@ -142,7 +147,7 @@ describe('the pending index and the sweeper (DynamoDB Local)', () => {
       olderThanMs: 15 * MINUTE,
       maxSweeps: 3,
     });
-    expect(events.filter((event) => event.sku === 'orphaned')).toHaveLength(1);
+    expect(await announced('orphaned')).toBe(String(posted.headers.get('etag')).replaceAll('"', ''));
     expect(await indexed('orphaned')).toBeUndefined();
   });
 

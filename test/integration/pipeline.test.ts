@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status-store';
 import { cdnBucket } from '../helpers/cdn-bucket';
 import { gif, jpegImage, png, webp } from '../helpers/images';
-import { settled, useTestApi } from '../helpers/local-api';
+import { documentClientFor, settled, useTestApi } from '../helpers/local-api';
 import { type Origin, redirectTo, serve, startOrigin } from '../helpers/origin';
 
 /** DynamoDB Local, s3rver, a local origin and the stream poller: the whole pipeline, as `npm start` runs it. */
@@ -219,6 +221,13 @@ describe('ProductImagesSettled events (local mode: .local/events.jsonl)', () => 
     const events = await waitForEvents('announced', 1);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ source: 'product-images', 'detail-type': 'ProductImagesSettled' });
+    expect(events[0].detail.id).toBe(`announced/${events[0].detail.version}`);
+    expect(events[0].detail.images[0]).toMatchObject({ thumbhash: expect.any(String) });
+    expect(events[0].detail.images[0].variants.map((variant: { format: string }) => variant.format)).toEqual([
+      'avif',
+      'webp',
+      'jpeg',
+    ]);
     expect(`"${events[0].detail.version}"`).toBe(posted.headers.get('etag'));
     expect(events[0].detail.images.map((image: { status: string }) => image.status)).toEqual([
       'ready',
@@ -227,6 +236,47 @@ describe('ProductImagesSettled events (local mode: .local/events.jsonl)', () => 
     ]);
     expect(events[0].detail.images[0].cdn_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
     expect(events[0].detail.images[2].error).toBe('HTTP 404 from origin');
+  });
+
+  it('delivers the event of a version whose marker stopped right after the mark: from the mark itself', async () => {
+    // A settled set the pipeline never saw (written as the pipeline), marked by a worker that then
+    // stopped: nothing but the mark's own stream record is left to deliver its event.
+    const documents = documentClientFor(t.api);
+    await documents.send(
+      new PutCommand({
+        TableName: t.api.tableName,
+        Item: {
+          pk: 'SKU#marked-then-stopped',
+          sku: 'marked-then-stopped',
+          version: 'vmark',
+          revision: 1,
+          writer: 'pipeline',
+          images: [
+            {
+              id: 901,
+              url: 'https://e/901.jpg',
+              order: 0,
+              image_type: 'default',
+              status: 'failed',
+              error: 'HTTP 404 from origin',
+            },
+          ],
+        },
+      }),
+    );
+    expect(
+      await new DynamoImageStatusStore(documents, t.api.tableName).markAnnounced(
+        'marked-then-stopped',
+        'vmark',
+      ),
+    ).toBe(true);
+    const events = await waitForEvents('marked-then-stopped', 1);
+    expect(events).toHaveLength(1);
+    expect(events[0].detail).toMatchObject({
+      id: 'marked-then-stopped/vmark',
+      version: 'vmark',
+      images: [{ id: 901, status: 'failed', error: 'HTTP 404 from origin' }],
+    });
   });
 
   it('announces only the newer version when a POST replaces a set before it settled', async () => {

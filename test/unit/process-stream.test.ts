@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   DeleteObjectCommand,
   ListObjectsV2Command,
@@ -26,7 +27,14 @@ import { createPipelineDependencies } from '../../lib/pipeline-service';
 import { dynamoErrors, mockDynamo } from '../helpers/dynamo-mock';
 import { lambdaContext } from '../helpers/events';
 import { png } from '../helpers/images';
-import { failingOpen, image, openedFrom, streamEvent, streamRecord } from '../helpers/stream-events';
+import {
+  announcementRecord,
+  failingOpen,
+  image,
+  openedFrom,
+  streamEvent,
+  streamRecord,
+} from '../helpers/stream-events';
 
 const config = loadPipelineConfig({
   TABLE_NAME: 'unit-test-table',
@@ -415,6 +423,103 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(result.jobFailures).toEqual([]);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+});
+
+describe("ProductImagesSettled from the mark's stream record (the outbox), with mocked AWS clients", () => {
+  const settledImages = [
+    image(2, {
+      status: 'ready',
+      object_key: 'o/abc/jpeg/352',
+      content_sha256: 'abc',
+      width: 800,
+      height: 600,
+      thumbhash: 'AAAA',
+      dominant_color: '#102030',
+      variants: [{ width: 352, height: 264, format: 'avif' }],
+    }),
+    image(3, { status: 'failed', error: 'HTTP 404 from origin' }),
+  ];
+  const deps = () =>
+    createPipelineDependencies(
+      { ...config, eventBusName: 'product-images-test' },
+      {
+        s3: new S3Client({ region: 'eu-west-1' }),
+        sqs: new SQSClient({ region: 'eu-west-1' }),
+        eventBridge: new EventBridgeClient({ region: 'eu-west-1' }),
+      },
+    );
+  const eventBridge = mockClient(EventBridgeClient);
+  beforeEach(() => eventBridge.reset());
+  const details = () =>
+    eventBridge
+      .commandCalls(PutEventsCommand)
+      .map((call) => JSON.parse(call.args[0].input.Entries?.[0]?.Detail ?? '{}'));
+
+  it('puts the event a mark announced, with what a storefront needs, and nothing for other writes', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    const handler = createProcessStreamHandler(deps());
+    const result = await handler(
+      streamEvent(
+        announcementRecord('A', settledImages),
+        streamRecord('B', settledImages, settledImages, 'pipeline'),
+      ),
+      lambdaContext(),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(details()).toEqual([
+      {
+        id: 'A/v',
+        sku: 'A',
+        version: 'v',
+        images: [
+          {
+            id: 2,
+            url: 'https://img.example/2.png',
+            status: 'ready',
+            cdn_url: 'https://d123.cloudfront.net/o/abc/jpeg/352',
+            error: null,
+            width: 800,
+            height: 600,
+            thumbhash: 'AAAA',
+            dominant_color: '#102030',
+            variants: [
+              { width: 352, height: 264, format: 'avif', url: 'https://d123.cloudfront.net/v/abc/352.avif' },
+            ],
+          },
+          {
+            id: 3,
+            url: 'https://img.example/3.png',
+            status: 'failed',
+            cdn_url: null,
+            error: 'HTTP 404 from origin',
+            width: null,
+            height: null,
+            thumbhash: null,
+            dominant_color: null,
+            variants: [],
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('a stop between the mark and the put loses nothing: the record comes back until the event is put, with the same id', async () => {
+    const handler = createProcessStreamHandler(deps());
+    const record = announcementRecord('A', settledImages);
+    // The first delivery cannot put it (its function might as well have stopped): the record is reported.
+    eventBridge.on(PutEventsCommand).rejects(Object.assign(new Error('gone'), { name: 'InternalException' }));
+    const first = await handler(streamEvent(record), lambdaContext());
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    // Its dead letter holds everything needed to re-send it.
+    const letter = JSON.parse(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input.MessageBody ?? '{}');
+    expect(letter).toMatchObject({ kind: 'settled-event-undelivered', detail: { id: 'A/v', sku: 'A' } });
+    // Delivered again (and again: a duplicate), it is put, each time with the same id.
+    eventBridge.reset();
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+    expect((await handler(streamEvent(record), lambdaContext())).batchItemFailures).toEqual([]);
+    expect((await handler(streamEvent(record), lambdaContext())).batchItemFailures).toEqual([]);
+    expect(details().map((detail) => detail.id)).toEqual(['A/v', 'A/v']);
   });
 });
 

@@ -5,13 +5,19 @@ import { describe, expect, it } from 'vitest';
 import { EventBridgeSettledSink } from '../../lib/adapters/eventbridge/settled-events';
 import type { ImageSet, ImageStatus } from '../../lib/domain/image';
 import type { DeadLetter } from '../../lib/pipeline/ports';
-import { announceIfSettled, type SettledDetail, type SettlementPorts } from '../../lib/pipeline/settlement';
+import {
+  markIfSettled,
+  type SettledDetail,
+  type SettlementPorts,
+  settledDetail,
+} from '../../lib/pipeline/settlement';
 
 /** One SKU item in memory, with the same conditional mark the DynamoDB adapter makes. */
 class MemoryItem {
   set: ImageSet = { sku: 'S', version: 'v0', revision: 0, images: [] };
   announced: string | undefined;
-  readonly events: SettledDetail[] = [];
+  /** The versions marked announced, each with its set as marked: one event each goes out from the mark. */
+  readonly events: ImageSet[] = [];
   /** Versions that were current while every image had settled. */
   readonly settledVersions = new Set<string>();
 
@@ -21,10 +27,8 @@ class MemoryItem {
       markAnnounced: async (_sku, version) => {
         if (this.set.version !== version || this.announced === version) return false;
         this.announced = version;
+        this.events.push(structuredClone(this.set));
         return true;
-      },
-      publish: async (detail) => {
-        this.events.push(detail);
       },
     };
   }
@@ -77,7 +81,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
-describe('ProductImagesSettled: exactly one event per settled version', () => {
+describe('ProductImagesSettled: exactly one mark (so one event id) per settled version', () => {
   it('whatever the order and duplication of status writes and checks', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
@@ -87,14 +91,12 @@ describe('ProductImagesSettled: exactly one event per settled version', () => {
           if (each.kind === 'post') item.post(`v${++versions}`, each.images);
           else if (each.kind === 'settle') item.settle(each.index, each.status);
           else {
-            const checks = Array.from({ length: each.times }, () =>
-              announceIfSettled('S', item.ports(), 'https://cdn.example'),
-            );
+            const checks = Array.from({ length: each.times }, () => markIfSettled('S', item.ports()));
             await Promise.all(checks);
           }
         }
         // The record of the last write is always delivered at least once more.
-        await announceIfSettled('S', item.ports(), 'https://cdn.example');
+        await markIfSettled('S', item.ports());
 
         const perVersion = new Map<string, number>();
         for (const event of item.events)
@@ -129,6 +131,7 @@ function sinkWithDeadLetters() {
 
 describe('delivering the event to EventBridge', () => {
   const detail: SettledDetail = {
+    id: 'S/v1',
     sku: 'S',
     version: 'v1',
     images: [
@@ -140,6 +143,9 @@ describe('delivering the event to EventBridge', () => {
         error: null,
         width: 1,
         height: 1,
+        thumbhash: null,
+        dominant_color: null,
+        variants: [],
       },
     ],
   };
@@ -167,17 +173,67 @@ describe('delivering the event to EventBridge', () => {
     eventBridge.restore();
   });
 
-  it('dead-letters the whole event when every attempt fails', async () => {
+  it('dead-letters the whole event when every attempt fails, and fails, so its record is delivered again', async () => {
     const eventBridge = mockClient(EventBridgeClient);
     eventBridge
       .on(PutEventsCommand)
       .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'boom' }] });
     const { sink, letters } = sinkWithDeadLetters();
-    await sink.publish(detail);
+    await expect(sink.publish(detail)).rejects.toThrow('ProductImagesSettled S/v1 not put');
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(3);
     expect(letters).toEqual([
       expect.objectContaining({ kind: 'settled-event-undelivered', detail, reason: 'InternalFailure: boom' }),
     ]);
     eventBridge.restore();
+  });
+});
+
+describe('the detail within EventBridge’s 256 KB', () => {
+  const set = (images: number, urlLength: number): ImageSet => ({
+    sku: 'big',
+    version: 'v9',
+    revision: 1,
+    images: Array.from({ length: images }, (_, index) => ({
+      id: index + 1,
+      url: `https://example.com/${'x'.repeat(urlLength)}/${index}.jpg`,
+      order: index,
+      image_type: 'default' as const,
+      status: 'ready' as const,
+      object_key: `o/${'a'.repeat(64)}/jpeg/352-832-1200-1920`,
+      content_sha256: 'a'.repeat(64),
+      width: 1920,
+      height: 1080,
+      thumbhash: 'HBkSHYSIeHiPiHh8eJd4eTN0EEQG',
+      dominant_color: '#405060',
+      variants: [352, 832, 1200, 1920].flatMap((width) =>
+        (['avif', 'webp', 'jpeg'] as const).map((format) => ({ width, height: width / 2, format })),
+      ),
+    })),
+  });
+
+  it('carries the same id on every delivery, and everything a storefront shows when it fits', () => {
+    const detail = settledDetail(set(3, 10), 'https://cdn.example');
+    expect(detail).toMatchObject({ id: 'big/v9', sku: 'big', version: 'v9' });
+    expect(settledDetail(set(3, 10), 'https://cdn.example')).toEqual(detail);
+    expect(detail.images[0]?.variants).toHaveLength(12);
+    expect(detail.variantsOmitted).toBeUndefined();
+  });
+
+  it('leaves out the variants first, then the source URLs, and always stays under the limit', () => {
+    const withoutVariants = settledDetail(set(100, 1_000), 'https://cdn.example');
+    expect(withoutVariants).toMatchObject({ variantsOmitted: true });
+    expect(withoutVariants.urlsOmitted).toBeUndefined();
+    expect(withoutVariants.images[0]).toMatchObject({
+      cdn_url: expect.any(String),
+      thumbhash: expect.any(String),
+    });
+    expect(withoutVariants.images[0]?.variants).toBeUndefined();
+
+    // Beyond what the API accepts (URLs of at most 2,048 characters), so the last resort is tested too.
+    const bare = settledDetail(set(100, 3_000), 'https://cdn.example');
+    expect(bare).toMatchObject({ variantsOmitted: true, urlsOmitted: true });
+    expect(bare.images[0]?.url).toBeUndefined();
+    for (const detail of [withoutVariants, bare])
+      expect(Buffer.byteLength(JSON.stringify(detail))).toBeLessThanOrEqual(240 * 1024);
   });
 });

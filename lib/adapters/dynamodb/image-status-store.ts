@@ -94,8 +94,9 @@ export class DynamoImageStatusStore implements ImageStatusStore {
   /**
    * `announcedVersion` is set to `version` only while `version` is the item's and differs from what was
    * announced: of any number of workers checking the same settled version, exactly one wins. Written as
-   * the pipeline (its own writes never start it again), leaving `version` and the ETag alone. A settled
-   * set leaves the pending index with the same write.
+   * the announcer: its stream record, and only it, makes the stream consumer publish the event (the
+   * outbox), so a stop right after the mark loses nothing. Leaves `version` and the ETag alone; a
+   * settled set leaves the pending index with the same write.
    */
   async markAnnounced(sku: string, version: string): Promise<boolean> {
     try {
@@ -105,11 +106,12 @@ export class DynamoImageStatusStore implements ImageStatusStore {
             TableName: this.tableName,
             Key: keys.sku(sku),
             UpdateExpression:
-              'SET #announced = :version, #revision = #revision + :one, #writer = :pipeline REMOVE #pendingPk, #pendingSince, #sweeps',
+              'SET #announced = :version, #announcedAt = :now, #revision = #revision + :one, #writer = :announcer REMOVE #pendingPk, #pendingSince, #sweeps',
             ConditionExpression:
               '#version = :version AND (attribute_not_exists(#announced) OR #announced <> :version)',
             ExpressionAttributeNames: {
               '#announced': 'announcedVersion',
+              '#announcedAt': 'announcedAt',
               '#version': 'version',
               '#revision': 'revision',
               '#writer': 'writer',
@@ -117,7 +119,12 @@ export class DynamoImageStatusStore implements ImageStatusStore {
               '#pendingSince': TABLE_SCHEMA.pendingIndex.sortKey,
               '#sweeps': 'sweeps',
             },
-            ExpressionAttributeValues: { ':version': version, ':one': 1, ':pipeline': WRITERS.pipeline },
+            ExpressionAttributeValues: {
+              ':version': version,
+              ':one': 1,
+              ':announcer': WRITERS.announcer,
+              ':now': new Date().toISOString(),
+            },
           }),
         ),
       );

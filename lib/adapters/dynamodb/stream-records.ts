@@ -3,7 +3,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { StoredImage } from '../../domain/image';
 import type { ImageSetChangeRecord } from '../../pipeline/changes';
-import { skuOfKey } from './table-schema';
+import { toImageSet } from './product-listing';
+import { skuOfKey, WRITERS } from './table-schema';
 
 type Image = Record<string, AttributeValue> | undefined;
 
@@ -18,10 +19,23 @@ export function toChangeRecord(record: DynamoDBRecord): ImageSetChangeRecord | n
   const sku = skuOfKey(record.dynamodb?.Keys?.pk?.S ?? '');
   const sequenceNumber = record.dynamodb?.SequenceNumber;
   if (sku === null || !sequenceNumber) return null;
-  return {
+  const newImage = record.eventName === 'REMOVE' ? undefined : (record.dynamodb?.NewImage as Image);
+  const change: ImageSetChangeRecord = {
     sequenceNumber,
     sku,
     before: imagesOf(record.dynamodb?.OldImage as Image),
-    after: record.eventName === 'REMOVE' ? [] : imagesOf(record.dynamodb?.NewImage as Image),
+    after: imagesOf(newImage),
   };
+  const announced = announcedSet(newImage, record.dynamodb?.OldImage as Image);
+  return announced ? { ...change, announced } : change;
+}
+
+/** The set a write marked announced: written by the announcer, with a version not announced before. */
+function announcedSet(newImage: Image, oldImage: Image) {
+  if (!newImage) return undefined;
+  const item = unmarshall(newImage);
+  const before = oldImage ? unmarshall(oldImage).announcedVersion : undefined;
+  if (item.writer !== WRITERS.announcer || item.announcedVersion !== item.version) return undefined;
+  if (before === item.announcedVersion) return undefined;
+  return toImageSet(item);
 }

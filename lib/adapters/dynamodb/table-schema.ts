@@ -50,7 +50,13 @@ const SKU_KEY_PREFIX = 'SKU#';
  * The `writer` attribute of a SKU item: the stream's event filter starts pipeline work only for items the
  * API wrote (or removed), so the pipeline's own status writes never feed back into it.
  */
-export const WRITERS = { api: 'api', pipeline: 'pipeline', migration: 'migration' } as const;
+export const WRITERS = {
+  api: 'api',
+  pipeline: 'pipeline',
+  migration: 'migration',
+  /** The write that marks a settled version announced: its stream record is the event's outbox. */
+  announcer: 'announcer',
+} as const;
 
 /**
  * The stream records that start pipeline work, as Lambda event-filter patterns (any one may match): a
@@ -61,6 +67,8 @@ export const PIPELINE_EVENT_PATTERNS = [
   // A removed SKU item; a content item's deletion (the pipeline's own) starts nothing.
   { eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: SKU_KEY_PREFIX }] } } } },
   { dynamodb: { NewImage: { writer: { S: [WRITERS.api] } } } },
+  // The mark of a settled version: the stream consumer publishes its ProductImagesSettled event.
+  { dynamodb: { NewImage: { writer: { S: [WRITERS.announcer] } } } },
 ] as const;
 
 export const LIST_PARTITION = { products: 'PRODUCTS', apiKeys: 'APIKEYS' } as const;

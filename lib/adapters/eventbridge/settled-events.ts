@@ -6,8 +6,9 @@ const MAX_PUT_ATTEMPTS = 3;
 
 /**
  * `ProductImagesSettled` events on the stack's EventBridge bus. PutEvents answers per entry: a failed
- * entry (or a failed call) is tried again with backoff, up to 3 times; what still fails goes to the
- * dead-letter queue with the whole detail, so nothing is lost silently.
+ * entry (or a failed call) is tried again with backoff, up to 3 times. What still fails goes to the
+ * dead-letter queue with the whole detail (enough to re-send it), and the publish throws, so the
+ * stream record carrying the event is delivered again: the event is put at least once.
  */
 export class EventBridgeSettledSink implements SettledEventSink {
   constructor(
@@ -46,6 +47,9 @@ export class EventBridgeSettledSink implements SettledEventSink {
       detail,
       reason,
       failedAt: new Date().toISOString(),
+    });
+    throw Object.assign(new Error(`ProductImagesSettled ${detail.id} not put: ${reason}`), {
+      name: 'EventNotPut',
     });
   }
 }
