@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { createApp } from './app-factory';
+import { createStacks } from './app-factory';
 
 const app = new App();
-createApp(app);
+createStacks(app);
 app.synth();

@@ -30,10 +30,12 @@ import { ImageApi, RESOURCE_PATH } from './constructs/image-api';
 import { ImagePipeline } from './constructs/image-pipeline';
 import { Monitoring } from './constructs/monitoring';
 import type { ServiceFunction } from './constructs/service-function';
-import { STAGES, type StageName } from './stages';
+import { deploymentName, STAGES, type StageName } from './stages';
 
 export interface ProductImagesStackProps extends StackProps {
   stage: StageName;
+  /** The merchant this stack serves alone (`-c merchants=…`); unset: the single stack of the stage. */
+  merchant?: string;
   /**
    * A custom domain for the CDN with its ACM certificate (in us-east-1). With it, viewers must use
    * TLS 1.2 or later; CloudFront's default certificate keeps its own, older policy.
@@ -101,6 +103,7 @@ export class ProductImagesStack extends Stack {
   constructor(scope: Construct, id: string, props: ProductImagesStackProps) {
     super(scope, id, props);
     const stage = STAGES[props.stage];
+    const name = deploymentName(props.stage, props.merchant);
     this.cdnDomainConfigured = props.cdnDomain !== undefined;
     const retainData = stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
@@ -162,6 +165,7 @@ export class ProductImagesStack extends Stack {
     // ---- Subsystems ----------------------------------------------------------------------------
     const cdn = new Cdn(this, 'Cdn', {
       stage: props.stage,
+      name,
       imagesBucket,
       logsBucket,
       cdnDomain: props.cdnDomain,
@@ -179,6 +183,7 @@ export class ProductImagesStack extends Stack {
     };
     const api = new ImageApi(this, 'Api', {
       stage: props.stage,
+      name,
       table,
       listIndexArn,
       environment: {
@@ -196,6 +201,7 @@ export class ProductImagesStack extends Stack {
 
     const pipeline = new ImagePipeline(this, 'Pipeline', {
       stage: props.stage,
+      name,
       renderConcurrency: stage.renderConcurrency,
       table,
       imagesBucket,
@@ -220,6 +226,7 @@ export class ProductImagesStack extends Stack {
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       stage: props.stage,
+      name,
       api: this.api,
       functions: this.functions,
       streamConsumer: pipeline.processStream,

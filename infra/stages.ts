@@ -41,9 +41,21 @@ export const STAGES = {
 
 export type StageName = keyof typeof STAGES;
 
+/**
+ * What a deployment's named resources (bus, dashboard, API, usage plans) are called after: the stage,
+ * or `<merchant>-<stage>` in a stack of one merchant (`-c merchants=…`), so two merchants' stacks in one
+ * account never share a name.
+ */
+export function deploymentName(stage: string, merchant?: string): string {
+  return merchant ? `${merchant}-${stage}` : stage;
+}
+
+/** A merchant's name in `-c merchants=…`: lower-case letters, digits and dashes, as stack names allow. */
+export const MERCHANT_PATTERN = /^[a-z][a-z0-9-]{0,29}$/;
+
 /** A usage plan's name in API Gateway, which `npm run token` looks plans up by. */
-export function usagePlanName(stage: string, plan: string): string {
-  return `product-images-${stage}-${plan}`;
+export function usagePlanName(deployment: string, plan: string): string {
+  return `product-images-${deployment}-${plan}`;
 }
 
 export function stageName(value: unknown): StageName {

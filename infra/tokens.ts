@@ -3,18 +3,24 @@ import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { DynamoTokenStore } from '../lib/adapters/dynamodb/token-store';
 import { apiKeyRecord, generateApiKey } from '../lib/auth/keys';
 import type { TokenStore } from '../lib/auth/token-store';
+import { deploymentName } from './stages';
 import { openTable } from './table-target';
 import { UsagePlans } from './usage-plans';
 
 const USAGE = `Usage: npm run token -- <command>
+
+A key is one integration of this catalogue (the ERP, the PIM, an import script): every key reads and
+writes the same products. Several merchants are several stacks (cdk synth -c merchants=...).
+
   create <name> [--plan P]  create a key; it is printed once and stored only as its SHA-256 hash.
+                            e.g. create erp, create pim --plan large
                             Deployed, it is put on the usage plan P (default: "default")
   plan <name> <P>           put the key(s) of that name on the usage plan P (deployed)
   list                      names, plans, creation times and last 4 characters of every key
   revoke <name>             delete the key(s) of that name, and their usage-plan keys
 
 Target: the deployed table named by TABLE_NAME (with AWS_REGION and AWS credentials from the
-environment; STAGE names the stack's stage, default prod), or else the running local service
+environment; STAGE names the stack's stage, default prod, and MERCHANT the merchant of a stack of one), or else the running local service
 (npm start), which has no usage plans.`;
 
 function openStore(): TokenStore {
@@ -27,7 +33,8 @@ function openUsagePlans(): UsagePlans | null {
   if (!process.env.TABLE_NAME) return null;
   return new UsagePlans(
     new APIGatewayClient({ region: process.env.AWS_REGION }),
-    process.env.STAGE || 'prod',
+    // A merchant's own stack (-c merchants=…) names its plans after the merchant too.
+    deploymentName(process.env.STAGE || 'prod', process.env.MERCHANT || undefined),
   );
 }
 

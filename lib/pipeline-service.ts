@@ -44,8 +44,7 @@ export function createPipelineDependencies(
 ): PipelineDependencies {
   const logger = createLogger({ level: config.logLevel });
   const metrics = createMetrics(METRIC_SERVICE.pipeline);
-  const dynamo =
-    clients.dynamo ?? createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const dynamo = clients.dynamo ?? documentClientFor(config);
   const s3 =
     clients.s3 ??
     new S3Client({
@@ -124,8 +123,7 @@ export function createSweepDependencies(
     eventBridge?: EventBridgeClient;
   } = {},
 ): SweepDependencies {
-  const dynamo =
-    clients.dynamo ?? createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const dynamo = clients.dynamo ?? documentClientFor(config);
   const sqs = clients.sqs ?? createSqsClient(config);
   const queue = new SqsImageJobQueue(sqs, config.renderQueueUrl);
   return {
@@ -134,6 +132,10 @@ export function createSweepDependencies(
     pending: new DynamoPendingIndex(dynamo, config.tableName),
     jobBacklog: () => queue.backlog(),
   };
+}
+
+function documentClientFor(config: PipelineConfig): DynamoDBDocumentClient {
+  return createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
 }
 
 function createSqsClient(config: PipelineConfig): SQSClient {
@@ -150,8 +152,7 @@ export function createRerenderDependencies(
   config: PipelineConfig,
   clients: { dynamo?: DynamoDBDocumentClient; s3?: S3Client } = {},
 ): { deps: RerenderDependencies; walk: DynamoTableWalk } {
-  const dynamo =
-    clients.dynamo ?? createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
+  const dynamo = clients.dynamo ?? documentClientFor(config);
   const pipeline = createPipelineDependencies(config, { ...clients, dynamo });
   return {
     deps: {

@@ -25,6 +25,8 @@ import { variantRouterCode } from '../cdn/variant-router';
 
 export interface CdnProps {
   stage: string;
+  /** The deployment's name (`deploymentName`): the stage, or the merchant's and the stage. */
+  name: string;
   /** The CDN origin: originals and renditions. */
   imagesBucket: IBucket;
   /** Where CloudFront's standard logs go. */
@@ -84,7 +86,7 @@ export class Cdn extends Construct {
       code: FunctionCode.fromInline(variantRouterCode()),
     });
     this.distribution = new Distribution(this, 'Cdn', {
-      comment: `product-images ${props.stage} CDN`,
+      comment: `product-images ${props.name} CDN`,
       defaultBehavior: {
         origin: S3BucketOrigin.withOriginAccessControl(props.imagesBucket),
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

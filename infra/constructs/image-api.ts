@@ -25,6 +25,8 @@ export const RESOURCE_PATH = 'api/i1/downloadable_image';
 
 export interface ImageApiProps {
   stage: StageName;
+  /** The deployment's name (`deploymentName`): the stage, or the merchant's and the stage. */
+  name: string;
   table: Table;
   /** The list index's ARN, which GET queries. */
   listIndexArn: string;
@@ -87,7 +89,7 @@ export class ImageApi extends Construct {
 
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention, removalPolicy });
     this.api = new RestApi(this, 'Api', {
-      restApiName: `product-images-${props.stage}`,
+      restApiName: `product-images-${props.name}`,
       apiKeySourceType: ApiKeySourceType.AUTHORIZER,
       description: 'Product Image API (downloadable_image)',
       endpointTypes: [EndpointType.REGIONAL],
@@ -149,8 +151,8 @@ export class ImageApi extends Construct {
       Object.entries(stage.usagePlans).map(([plan, limits]) => [
         plan,
         this.api.addUsagePlan(`UsagePlan-${plan}`, {
-          name: usagePlanName(props.stage, plan),
-          description: `product-images ${props.stage}: the ${plan} plan`,
+          name: usagePlanName(props.name, plan),
+          description: `product-images ${props.name}: the ${plan} plan`,
           throttle: { rateLimit: limits.rate, burstLimit: limits.burst },
           quota: { limit: limits.quotaPerDay, period: Period.DAY },
           apiStages: [{ api: this.api, stage: this.api.deploymentStage }],

@@ -39,6 +39,8 @@ export const SWEEPER = {
 
 export interface ImagePipelineProps {
   stage: string;
+  /** The deployment's name (`deploymentName`): the stage, or the merchant's and the stage. */
+  name: string;
   /** Renderer invocations at once (the SQS event source's maximum concurrency). */
   renderConcurrency: number;
   table: Table;
@@ -81,7 +83,7 @@ export class ImagePipeline extends Construct {
       removalPolicy: props.removalPolicy,
     });
     // Where `ProductImagesSettled` events go; merchants' rules forward them (README: Completion events).
-    this.events = new EventBus(this, 'Events', { eventBusName: `product-images-${props.stage}` });
+    this.events = new EventBus(this, 'Events', { eventBusName: `product-images-${props.name}` });
     this.deadJobs = new Queue(this, 'RenderJobsDeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

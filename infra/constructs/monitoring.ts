@@ -23,6 +23,8 @@ import type { ServiceFunction } from './service-function';
 
 export interface MonitoringProps {
   stage: StageName;
+  /** The deployment's name (`deploymentName`): the stage, or the merchant's and the stage. */
+  name: string;
   api: RestApi;
   /** Every function, by the name alarms and widgets show. */
   functions: Record<string, ServiceFunction>;
@@ -180,7 +182,7 @@ export class Monitoring extends Construct {
     }
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `product-images-${props.stage}`,
+      dashboardName: `product-images-${props.name}`,
       defaultInterval: Duration.hours(6),
     });
     const apiMetric = (metricName: string, method: string, statistic: string) =>

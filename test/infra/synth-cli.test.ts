@@ -206,7 +206,9 @@ describe('GitHub workflows', () => {
     const runs = (job: WorkflowJob | undefined) =>
       (job?.steps ?? []).map((step) => step.run ?? '').join('\n');
     expect(runs(build)).toMatch(/cdk synth --quiet -c stage=prod -o cdk.out/);
-    expect(runs(release)).toMatch(/aws-cdk@2\.1148\.1 deploy ProductImages-prod --app cdk.out/);
+    // Every stack of the stage: the single one, or one per merchant of the MERCHANTS variable.
+    expect(runs(release)).toMatch(/aws-cdk@2\.1148\.1 deploy "ProductImages-\*prod" --app cdk.out/);
+    expect(runs(build)).toMatch(/\$\{MERCHANTS:\+-c "merchants=\$MERCHANTS"\}/);
     // A manual run off main fails before anything else runs.
     expect(build?.steps?.[0]).toMatchObject({ if: "github.ref != 'refs/heads/main'" });
     expect(build?.steps?.[0]?.run).toMatch(/exit 1/);

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { AnnouncedSet, AnnouncedSets } from '../../events/resend';
-import { readItem, withStorageErrors } from './client';
+import { everyItem, readItem } from './client';
 import { toImageSet } from './product-listing';
 import { ITEM_PREFIXES, keys } from './table-schema';
 
@@ -27,21 +27,17 @@ export class DynamoAnnouncedSets implements AnnouncedSets {
   }
 
   async *since(isoTime: string): AsyncIterable<AnnouncedSet> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await withStorageErrors(() =>
-        this.client.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            ExclusiveStartKey: start,
-            Limit: PAGE_SIZE,
-            FilterExpression: 'begins_with(pk, :sku) AND announcedAt >= :since',
-            ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':since': isoTime },
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) yield announced(item);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = everyItem((start) =>
+      this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ExclusiveStartKey: start,
+          Limit: PAGE_SIZE,
+          FilterExpression: 'begins_with(pk, :sku) AND announcedAt >= :since',
+          ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':since': isoTime },
+        }),
+      ),
+    );
+    for await (const item of items) yield announced(item);
   }
 }

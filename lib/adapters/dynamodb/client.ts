@@ -42,6 +42,23 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
+type Item = Record<string, unknown>;
+
+/**
+ * Every item of a paged read (a Scan or a Query), page after page: `page` reads the page that starts
+ * at the key given (none: the first).
+ */
+export async function* everyItem(
+  page: (start: Item | undefined) => Promise<{ Items?: Item[]; LastEvaluatedKey?: Item }>,
+): AsyncIterable<Item> {
+  let start: Item | undefined;
+  do {
+    const result = await withStorageErrors(() => page(start));
+    for (const item of result.Items ?? []) yield item;
+    start = result.LastEvaluatedKey;
+  } while (start);
+}
+
 /** A conditional write whose condition did not hold. */
 export function isConditionFailure(error: unknown): boolean {
   return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PendingIndex, PendingSet } from '../../pipeline/pending-sweep';
-import { isConditionFailure, withStorageErrors } from './client';
+import { everyItem, isConditionFailure, withStorageErrors } from './client';
 import { keys, PENDING_PARTITIONS, skuOfKey, TABLE_SCHEMA, WRITERS } from './table-schema';
 
 const INDEX = TABLE_SCHEMA.pendingIndex;
@@ -17,32 +17,28 @@ export class DynamoPendingIndex implements PendingIndex {
 
   async *since(before: string): AsyncIterable<PendingSet> {
     for (const partition of PENDING_PARTITIONS) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await withStorageErrors(() =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              IndexName: INDEX.name,
-              KeyConditionExpression: '#pk = :partition AND #since < :before',
-              ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#since': INDEX.sortKey },
-              ExpressionAttributeValues: { ':partition': partition, ':before': before },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const item of page.Items ?? []) {
-          const sku = skuOfKey(String(item[TABLE_SCHEMA.partitionKey]));
-          if (sku === null) continue;
-          yield {
-            sku,
-            version: String(item.version),
-            pendingSince: String(item[INDEX.sortKey]),
-            sweeps: Number(item.sweeps ?? 0),
-          };
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = everyItem((start) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: INDEX.name,
+            KeyConditionExpression: '#pk = :partition AND #since < :before',
+            ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#since': INDEX.sortKey },
+            ExpressionAttributeValues: { ':partition': partition, ':before': before },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for await (const item of items) {
+        const sku = skuOfKey(String(item[TABLE_SCHEMA.partitionKey]));
+        if (sku === null) continue;
+        yield {
+          sku,
+          version: String(item.version),
+          pendingSince: String(item[INDEX.sortKey]),
+          sweeps: Number(item.sweeps ?? 0),
+        };
+      }
     }
   }
 

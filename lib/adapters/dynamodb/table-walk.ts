@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableEntry, TableWalk } from '../../rerender/rerender';
-import { withStorageErrors } from './client';
+import { everyItem } from './client';
 import { type ContentItem, toRecord } from './content-store';
 import { toImageSet } from './product-listing';
 import { contentOfKey, ITEM_PREFIXES, skuOfKey } from './table-schema';
@@ -19,26 +19,22 @@ export class DynamoTableWalk implements TableWalk {
   ) {}
 
   async *entries(): AsyncIterable<TableEntry> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await withStorageErrors(() =>
-        this.client.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            ExclusiveStartKey: start,
-            Limit: PAGE_SIZE,
-            FilterExpression: 'begins_with(pk, :sku) OR begins_with(pk, :content)',
-            ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':content': ITEM_PREFIXES.content },
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) {
-        const pk = String(item.pk);
-        const sha256 = contentOfKey(pk);
-        if (sha256) yield { kind: 'content', record: toRecord(sha256, item as ContentItem) };
-        else if (skuOfKey(pk) !== null) yield { kind: 'set', set: toImageSet(item) };
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = everyItem((start) =>
+      this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ExclusiveStartKey: start,
+          Limit: PAGE_SIZE,
+          FilterExpression: 'begins_with(pk, :sku) OR begins_with(pk, :content)',
+          ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':content': ITEM_PREFIXES.content },
+        }),
+      ),
+    );
+    for await (const item of items) {
+      const pk = String(item.pk);
+      const sha256 = contentOfKey(pk);
+      if (sha256) yield { kind: 'content', record: toRecord(sha256, item as ContentItem) };
+      else if (skuOfKey(pk) !== null) yield { kind: 'set', set: toImageSet(item) };
+    }
   }
 }
