@@ -37,6 +37,9 @@ export const SWEEPER = {
   maxSweeps: 3,
 } as const;
 
+/** The dead-job consumer's timeout: a batch of 10 reads and writes, well under a minute. */
+const DEAD_JOBS_TIMEOUT = Duration.minutes(1);
+
 export interface ImagePipelineProps {
   stage: string;
   /** The deployment's name (`deploymentName`): the stage, or the merchant's and the stage. */
@@ -87,6 +90,9 @@ export class ImagePipeline extends Construct {
     this.deadJobs = new Queue(this, 'RenderJobsDeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
+      // Its consumer runs up to DEAD_JOBS_TIMEOUT: Lambda refuses an event source whose queue hides a
+      // message for less than that, and SQS advises 6×.
+      visibilityTimeout: Duration.seconds(DEAD_JOBS_TIMEOUT.toSeconds() * 6),
       retentionPeriod: Duration.days(14),
       removalPolicy: props.removalPolicy,
     });
@@ -154,7 +160,7 @@ export class ImagePipeline extends Construct {
       'FailDeadJobs',
       'functions/fail-dead-jobs.ts',
       'product-images: image pipeline dead jobs (fails their images)',
-      { memorySize: 512, timeout: Duration.minutes(1) },
+      { memorySize: 512, timeout: DEAD_JOBS_TIMEOUT },
     );
     this.sweepPending = pipelineFunction(
       'SweepPending',

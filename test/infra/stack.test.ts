@@ -372,6 +372,19 @@ describe('CDN origin', () => {
         ]),
       },
     });
+    // Lambda refuses an SQS event source whose visibility timeout is under the function's timeout.
+    const functions = prod.findResources('AWS::Lambda::Function');
+    const mappings = Object.values(prod.findResources('AWS::Lambda::EventSourceMapping'));
+    for (const mapping of mappings) {
+      const source = JSON.stringify(mapping.Properties.EventSourceArn);
+      const [queueId] = Object.keys(queues).filter((id) => source.includes(`"${id}"`));
+      if (!queueId) continue;
+      const functionId = (mapping.Properties.FunctionName as { Ref: string }).Ref;
+      const timeout = Number(functions[functionId]?.Properties.Timeout);
+      expect(Number(queues[queueId]?.Properties.VisibilityTimeout), queueId).toBeGreaterThanOrEqual(
+        6 * timeout,
+      );
+    }
     // The dead jobs have a consumer that fails their images.
     prod.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [deadId, 'Arn'] },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
 import { jpegImage } from '../helpers/images';
-import { freePort, type LocalMode, processesMarked, startLocalMode } from '../helpers/local-mode';
+import { type LocalMode, processesMarked, startLocalMode } from '../helpers/local-mode';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 
 const PRODUCTS = 20;
@@ -57,7 +57,6 @@ describe('an import killed in the middle of rendering, then restarted on LOCAL_D
     const workDir = mkdtempSync(join(tmpdir(), 'import-recovery-'));
     const env = {
       LOCAL_DATA_DIR: mkdtempSync(join(tmpdir(), 'import-recovery-data-')),
-      CDN_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
       IMPORT_RECOVERY_PROBE: probe,
     };
