@@ -32,15 +32,18 @@ import type { RerenderDependencies } from './rerender/rerender';
  * pipeline's bundle may hold.
  */
 
+/** AWS clients a caller (a test, a benchmark) brings; the rest are made from the configuration. */
+export interface PipelineClients {
+  dynamo?: DynamoDBDocumentClient;
+  s3?: S3Client;
+  sqs?: SQSClient;
+  eventBridge?: EventBridgeClient;
+}
+
 /** The image pipeline's dependencies, built once per process from its configuration. */
 export function createPipelineDependencies(
   config: PipelineConfig,
-  clients: {
-    dynamo?: DynamoDBDocumentClient;
-    s3?: S3Client;
-    sqs?: SQSClient;
-    eventBridge?: EventBridgeClient;
-  } = {},
+  clients: PipelineClients = {},
 ): PipelineDependencies {
   const logger = createLogger({ level: config.logLevel });
   const metrics = createMetrics(METRIC_SERVICE.pipeline);
@@ -116,12 +119,7 @@ export function createPipelineDependencies(
 /** The pending sweeper's dependencies: the pipeline's, the pending index and the jobs queue's backlog. */
 export function createSweepDependencies(
   config: PipelineConfig & { renderQueueUrl: string },
-  clients: {
-    dynamo?: DynamoDBDocumentClient;
-    s3?: S3Client;
-    sqs?: SQSClient;
-    eventBridge?: EventBridgeClient;
-  } = {},
+  clients: PipelineClients = {},
 ): SweepDependencies {
   const dynamo = clients.dynamo ?? documentClientFor(config);
   const sqs = clients.sqs ?? createSqsClient(config);

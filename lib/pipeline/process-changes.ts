@@ -88,8 +88,15 @@ export async function processChanges(
       }
     }
     const last = group[group.length - 1];
-    // A set with pending images is announced by the renderer that settles its last one.
-    if (!last || last.after.length === 0 || last.after.some((image) => image.status === 'pending')) return;
+    // A set with pending images is announced by the renderer that settles its last one; a mark's own
+    // record was announced already (it carries the event), so it needs no second read.
+    if (
+      !last ||
+      last.announced ||
+      last.after.length === 0 ||
+      last.after.some((image) => image.status === 'pending')
+    )
+      return;
     try {
       await announceSettled(last.sku, deps);
     } catch (error) {

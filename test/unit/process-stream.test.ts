@@ -20,13 +20,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDeadJobsHandler, createRenderImagesHandler } from '../../functions/job-handlers';
 import { createProcessStreamHandler } from '../../functions/process-stream';
 import { keys } from '../../lib/adapters/dynamodb/table-schema';
-import { loadPipelineConfig } from '../../lib/config';
 import type { StoredImage } from '../../lib/domain/image';
 import type { ImageOpener } from '../../lib/pipeline/ports';
 import { createPipelineDependencies } from '../../lib/pipeline-service';
 import { dynamoErrors, mockDynamo } from '../helpers/dynamo-mock';
 import { lambdaContext } from '../helpers/events';
 import { png } from '../helpers/images';
+import { mockedPipelineConfig } from '../helpers/pipeline-config';
 import {
   announcementRecord,
   failingOpen,
@@ -36,16 +36,7 @@ import {
   streamRecord,
 } from '../helpers/stream-events';
 
-const config = loadPipelineConfig({
-  TABLE_NAME: 'unit-test-table',
-  AWS_REGION: 'eu-west-1',
-  BUCKET_NAME: 'cdn-origin',
-  CDN_BASE_URL: 'https://d123.cloudfront.net',
-  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
-  RENDER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/render-jobs',
-  MAX_COPY_ATTEMPTS: '3',
-  LOG_LEVEL: 'silent',
-});
+const config = mockedPipelineConfig({ MAX_COPY_ATTEMPTS: '3' });
 
 let ddb: ReturnType<typeof mockDynamo>;
 const s3 = mockClient(S3Client);

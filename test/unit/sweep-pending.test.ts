@@ -10,21 +10,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSweepPendingHandler } from '../../functions/sweep-pending';
 import { keys, PENDING_PARTITIONS, TABLE_SCHEMA } from '../../lib/adapters/dynamodb/table-schema';
-import { loadPipelineConfig } from '../../lib/config';
 import { createSweepDependencies } from '../../lib/pipeline-service';
 import { dynamoErrors, mockDynamo } from '../helpers/dynamo-mock';
 import { lambdaContext } from '../helpers/events';
+import { mockedPipelineConfig } from '../helpers/pipeline-config';
 import { image } from '../helpers/stream-events';
 
-const config = loadPipelineConfig({
-  TABLE_NAME: 'unit-test-table',
-  AWS_REGION: 'eu-west-1',
-  BUCKET_NAME: 'cdn-origin',
-  CDN_BASE_URL: 'https://d123.cloudfront.net',
-  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
-  RENDER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/render-jobs',
-  LOG_LEVEL: 'silent',
-});
+const config = mockedPipelineConfig();
 const settings = { pendingSweepMinutes: 15, maxSweeps: 3 };
 
 let ddb: ReturnType<typeof mockDynamo>;
