@@ -9,12 +9,13 @@ import {
   type JobBatchOutcome,
   processImageJobs,
   type ReceivedJob,
+  type RenderingDependencies,
 } from '../lib/pipeline/render-jobs';
 
-type JobBatchRunner = (jobs: readonly ReceivedJob[], deps: PipelineDependencies) => Promise<JobBatchOutcome>;
+type JobBatchRunner<D> = (jobs: readonly ReceivedJob[], deps: D) => Promise<JobBatchOutcome>;
 
 /** An SQS-fed function over image jobs: one summary line per invocation, failures as batch item failures. */
-function createJobHandler(deps: PipelineDependencies, run: JobBatchRunner, summary: string) {
+function createJobHandler<D extends PipelineDependencies>(deps: D, run: JobBatchRunner<D>, summary: string) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(observability(deps))
     .handler(async (event, context) => {
@@ -38,7 +39,7 @@ function createJobHandler(deps: PipelineDependencies, run: JobBatchRunner, summa
 }
 
 /** The renderer: fetches, hashes and renders each image job's image (see lib/pipeline/render-jobs.ts). */
-export function createRenderImagesHandler(deps: PipelineDependencies) {
+export function createRenderImagesHandler(deps: RenderingDependencies) {
   return createJobHandler(deps, processImageJobs, 'render batch processed');
 }
 

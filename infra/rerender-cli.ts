@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Environment, loadPipelineConfig } from '../lib/config';
-import { createRerenderDependencies } from '../lib/pipeline-service';
+import { createRerenderDependencies } from '../lib/renderer-service';
 import { planRerender, type RerenderProgress, runRerender } from '../lib/rerender/rerender';
 import { LOCAL_REGION } from './local/dynamodb-local';
 import { type LocalRuntime, RUNTIME_FILE } from './local/runtime-file';

@@ -7,7 +7,6 @@ import { DynamoContentStore } from './adapters/dynamodb/content-store';
 import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
 import { DynamoKnownUrlStore } from './adapters/dynamodb/known-url-store';
 import { DynamoPendingIndex } from './adapters/dynamodb/pending-index';
-import { DynamoTableWalk } from './adapters/dynamodb/table-walk';
 import { EventBridgeSettledSink } from './adapters/eventbridge/settled-events';
 import { FileDeadLetterSink } from './adapters/file/dead-letter-file';
 import { FileSettledSink } from './adapters/file/settled-events-file';
@@ -24,12 +23,11 @@ import type { ImageJobQueue } from './pipeline/image-jobs';
 import type { SweepDependencies } from './pipeline/pending-sweep';
 import type { DeadLetterSink, SettledEventSink } from './pipeline/ports';
 import type { PipelineDependencies } from './pipeline/process-changes';
-import { DEFAULT_MAX_PIXELS, renderImage } from './rendering/render-image';
-import type { RerenderDependencies } from './rerender/rerender';
 
 /*
- * Apart from `service.ts` (the API functions' wiring) because it brings in sharp, which only the
- * pipeline's bundle may hold.
+ * Apart from `service.ts` (the API functions' wiring), whose bundles hold no pipeline code. Nothing
+ * here loads sharp: the renderer's wiring (renderer-service.ts) adds it, so the stream consumer, the
+ * dead-job consumer and the sweeper start without it.
  */
 
 /** AWS clients a caller (a test, a benchmark) brings; the rest are made from the configuration. */
@@ -46,7 +44,7 @@ export function createPipelineDependencies(
   clients: PipelineClients = {},
 ): PipelineDependencies {
   const logger = createLogger({ level: config.logLevel });
-  const metrics = createMetrics(METRIC_SERVICE.pipeline);
+  const metrics = createMetrics(METRIC_SERVICE.pipeline, logger);
   const dynamo = clients.dynamo ?? documentClientFor(config);
   const s3 =
     clients.s3 ??
@@ -93,12 +91,6 @@ export function createPipelineDependencies(
     cdnBaseUrl: config.cdnBaseUrl,
     objects: new S3ImageObjectStore(s3, config.bucketName),
     contents: new DynamoContentStore(dynamo, config.tableName),
-    render: (bytes) =>
-      renderImage(bytes, {
-        widths: config.variantWidths,
-        avifEffort: config.avifEffort,
-        maxPixels: DEFAULT_MAX_PIXELS,
-      }),
     renderLimit: createLimiter(config.renderConcurrency),
     inFlightLimit: createLimiter(config.imagesInFlight),
     contentTiming: DEFAULT_CONTENT_TIMING,
@@ -132,7 +124,7 @@ export function createSweepDependencies(
   };
 }
 
-function documentClientFor(config: PipelineConfig): DynamoDBDocumentClient {
+export function documentClientFor(config: PipelineConfig): DynamoDBDocumentClient {
   return createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
 }
 
@@ -143,27 +135,4 @@ function createSqsClient(config: PipelineConfig): SQSClient {
       ? { endpoint: config.sqsEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
   });
-}
-
-/** What `npm run rerender` works with: the pipeline's stores and limits, and a renderer of given rungs. */
-export function createRerenderDependencies(
-  config: PipelineConfig,
-  clients: { dynamo?: DynamoDBDocumentClient; s3?: S3Client } = {},
-): { deps: RerenderDependencies; walk: DynamoTableWalk } {
-  const dynamo = clients.dynamo ?? documentClientFor(config);
-  const pipeline = createPipelineDependencies(config, { ...clients, dynamo });
-  return {
-    deps: {
-      ...pipeline,
-      widths: config.variantWidths,
-      renderRungs: (bytes, rungs) =>
-        renderImage(bytes, {
-          widths: config.variantWidths,
-          avifEffort: config.avifEffort,
-          maxPixels: DEFAULT_MAX_PIXELS,
-          rungs,
-        }),
-    },
-    walk: new DynamoTableWalk(dynamo, config.tableName),
-  };
 }

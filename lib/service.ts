@@ -44,10 +44,11 @@ export function createApiDependencies(
     endpoint: config.dynamodbEndpoint,
   }),
 ): ApiDependencies {
-  const metrics = createMetrics(METRIC_SERVICE.api);
+  const logger = createLogger({ level: config.logLevel });
+  const metrics = createMetrics(METRIC_SERVICE.api, logger);
   return {
     config,
-    logger: createLogger({ level: config.logLevel }),
+    logger,
     metrics,
     postMetrics: new PostMetrics(metrics),
     repository: new DynamoImageSetRepository(client, config.tableName),

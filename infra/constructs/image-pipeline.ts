@@ -113,19 +113,22 @@ export class ImagePipeline extends Construct {
       ALLOW_PRIVATE_IMAGE_HOSTS: 'false',
       VARIANT_WIDTHS: props.variantWidths.join(','),
     };
-    /** A pipeline function: sharp rides along, as the content code loads it (x86_64, see the renderer). */
+    /**
+     * A pipeline function. Only the renderer loads sharp: it ships beside that bundle alone, on x86_64
+     * (see the renderer); the others start without it, on arm64 like the API.
+     */
     const pipelineFunction = (
       id: string,
       entry: string,
       description: string,
-      sizing: { memorySize: number; timeout: Duration; env?: Record<string, string> },
+      sizing: { memorySize: number; timeout: Duration; env?: Record<string, string>; renders?: boolean },
     ) => {
       const fn = new ServiceFunction(this, id, {
         entry,
         description,
         environment: { ...environment, ...sizing.env },
-        architecture: Architecture.X86_64,
-        withSharp: true,
+        architecture: sizing.renders ? Architecture.X86_64 : Architecture.ARM_64,
+        withSharp: sizing.renders === true,
         memorySize: sizing.memorySize,
         timeout: sizing.timeout,
         logRetention: props.logRetention,
@@ -153,6 +156,7 @@ export class ImagePipeline extends Construct {
       {
         memorySize: RENDERER.memoryMb,
         timeout: RENDERER.timeout,
+        renders: true,
         env: { RENDER_CONCURRENCY: '1', IMAGES_IN_FLIGHT: '2', PIPELINE_IMAGE_CONCURRENCY: '2' },
       },
     );

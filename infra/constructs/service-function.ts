@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -23,6 +24,9 @@ export interface ServiceFunctionProps {
   /** Ships sharp with its linux-x64 binaries beside the bundle (native code esbuild cannot bundle). */
   withSharp?: boolean;
 }
+
+/** What every bundle loads instead of `node:stream/web` (see the module for why). */
+export const STREAM_WEB_STAND_IN = resolve('infra/bundling/stream-web-on-demand.ts');
 
 /**
  * sharp and what it loads at run time, copied from the project's own install: the prebuilt libvips
@@ -97,6 +101,7 @@ export class ServiceFunction extends Construct {
         bundleAwsSDK: true,
         mainFields: ['module', 'main'],
         banner: REQUIRE_SHIM,
+        esbuildArgs: { '--alias': `node:stream/web=${STREAM_WEB_STAND_IN}` },
         logLevel: LogLevel.WARNING,
         ...(props.withSharp
           ? {

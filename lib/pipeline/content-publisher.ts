@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { contentKeys, rungsOf } from '../domain/variant-ladder';
 import type { Logger } from '../logger';
 import type { PipelineMetrics } from '../metrics';
-import { RenderError } from '../rendering/render-image';
+import { RenderError } from '../rendering/rendition';
 import { permanent, transient } from './fetch-errors';
 import type {
   ContentFacts,
@@ -74,7 +74,7 @@ export function readyProgress(sha256: string, facts: ContentFacts): ImageProgres
   };
 }
 
-async function deleteObjects(sha256: string, deps: ContentDependencies): Promise<void> {
+async function deleteObjects(sha256: string, deps: Omit<ContentDependencies, 'render'>): Promise<void> {
   await Promise.all(contentKeys.prefixes(sha256).map((prefix) => deps.objects.deletePrefix(prefix)));
   await deps.contents.finishDeletion(sha256);
   deps.pipelineMetrics.contentDeleted();
@@ -196,7 +196,7 @@ export async function reuseContent(
 export async function releaseContent(
   sha256: string,
   imageId: number,
-  deps: ContentDependencies,
+  deps: Omit<ContentDependencies, 'render'>,
 ): Promise<void> {
   const remaining = await deps.contents.release(sha256, imageId);
   if (remaining > 0) return;

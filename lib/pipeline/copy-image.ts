@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageSet, StoredImage } from '../domain/image';
 import { childLogger, type Logger } from '../logger';
-import { RenderError } from '../rendering/render-image';
+import { RenderError } from '../rendering/rendition';
 import { type DigestedBytes, readDigested } from './content-digest';
 import {
   type ContentDependencies,

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ImageCopy, ImageSet } from '../domain/image';
 import type { RenditionKind, Variant } from '../domain/variant-ladder';
-import type { Rendition } from '../rendering/render-image';
+import type { Rendition } from '../rendering/rendition';
 import type { NotModified, OpenedImage, Validators } from './image-fetcher';
 import type { SettledDetail } from './settlement';
 

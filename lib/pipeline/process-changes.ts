@@ -9,7 +9,11 @@ import { legacyCopyKey, objectKey } from './object-key';
 import type { SettledEventSink } from './ports';
 import { markIfSettled, type SettlementPorts, settledDetail } from './settlement';
 
-export interface PipelineDependencies extends CopyDependencies {
+/**
+ * What every pipeline function works with. The renderer adds a renderer (`RenderingDependencies` in
+ * render-jobs.ts): only its bundle loads sharp, so the others start without it.
+ */
+export interface PipelineDependencies extends Omit<CopyDependencies, 'render'> {
   /** Powertools' metrics buffer (flushed by its middleware); the pipeline counts into `pipelineMetrics`. */
   metrics: Metrics;
   /** Where `ProductImagesSettled` events go, and the CDN base their `cdn_url`s are built on. */

@@ -1,8 +1,11 @@
 import { mapWithConcurrency } from './concurrency';
-import { copyImage } from './copy-image';
+import { type CopyDependencies, copyImage } from './copy-image';
 import { failPendingImage } from './image-failure';
 import { type ImageJob, MAX_JOB_DELAY_SECONDS } from './image-jobs';
 import { announceSettled, type PipelineDependencies } from './process-changes';
+
+/** The renderer's dependencies: the pipeline's, and what renders an original (sharp). */
+export interface RenderingDependencies extends PipelineDependencies, Pick<CopyDependencies, 'render'> {}
 
 /** One received job: its message id (the batch item identifier) and the job, or null when unreadable. */
 export interface ReceivedJob {
@@ -37,7 +40,7 @@ type JobOutcome = 'settled' | 'skipped' | 'retried';
  */
 const imagesInProgress = new Set<string>();
 
-async function runJob(received: ReceivedJob, deps: PipelineDependencies): Promise<JobOutcome> {
+async function runJob(received: ReceivedJob, deps: RenderingDependencies): Promise<JobOutcome> {
   const job = received.job;
   if (!job) {
     deps.logger.error('image job unreadable, dropped', { messageId: received.messageId });
@@ -56,7 +59,7 @@ async function runJob(received: ReceivedJob, deps: PipelineDependencies): Promis
 async function runOwnJob(
   received: ReceivedJob,
   job: ImageJob,
-  deps: PipelineDependencies,
+  deps: RenderingDependencies,
 ): Promise<JobOutcome> {
   // The item decides: an image removed, replaced or already settled needs nothing (a duplicate job).
   const current = await deps.statuses.find(job.sku);
@@ -85,7 +88,7 @@ async function runOwnJob(
  */
 export async function processImageJobs(
   jobs: readonly ReceivedJob[],
-  deps: PipelineDependencies,
+  deps: RenderingDependencies,
 ): Promise<JobBatchOutcome> {
   const outcome: JobBatchOutcome = { failed: [], settled: 0, skipped: 0, retried: 0 };
   await mapWithConcurrency([...jobs], deps.imageConcurrency, async (received) => {

@@ -4,13 +4,13 @@ import {
   ladderFor,
   type RenditionKind,
   VARIANT_CONTENT_TYPES,
-  type Variant,
   type VariantFormat,
 } from '../domain/variant-ladder';
 import { avifDimensions } from '../formats/avif-dimensions';
 import { publishableAvifSequence } from '../formats/avif-sequence';
 import { CONTENT_TYPES, type ImageFormat } from '../formats/image-formats';
 import { placeholderOf } from './placeholder';
+import { RenderError, type RenderedVariant, type Rendition } from './rendition';
 import { stripMetadata } from './strip-metadata';
 
 export interface RenderOptions {
@@ -27,37 +27,6 @@ export interface RenderOptions {
    * `npm run rerender` adds the rungs a newer ladder has to a content rendered before.
    */
   rungs?: readonly number[];
-}
-
-export const DEFAULT_MAX_PIXELS = 100_000_000;
-
-export interface RenderedVariant extends Variant {
-  contentType: string;
-  body: Buffer;
-}
-
-/** Everything made from one original: its displayed size, every rung in every format, its placeholder. */
-export interface Rendition {
-  /** The original as published: its bytes with camera and editor metadata removed (see strip-metadata.ts). */
-  original: { body: Buffer; contentType: string };
-  /** The size a viewer sees: after EXIF orientation, one frame of an animation. */
-  width: number;
-  height: number;
-  kind: RenditionKind;
-  /** Largest rung first, each rung's formats best first. */
-  variants: RenderedVariant[];
-  /** ThumbHash of a rendition at most 100 px on a side, base64; absent when nothing could be decoded. */
-  thumbhash?: string;
-  /** `#rrggbb`; absent when nothing could be decoded. */
-  dominantColor?: string;
-}
-
-/** A valid header over data that cannot be rendered: the image fails for good, with this reason. */
-export class RenderError extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'RenderError';
-  }
 }
 
 const ANIMATABLE = new Set(['gif', 'webp']);

@@ -11,7 +11,7 @@ import {
 } from '../pipeline/content-publisher';
 import { legacyCopyKey } from '../pipeline/object-key';
 import type { ContentFacts, ContentRecord, ImageStatusStore } from '../pipeline/ports';
-import type { Rendition } from '../rendering/render-image';
+import type { Rendition } from '../rendering/rendition';
 import {
   type ContentSummary,
   type ImageSummary,

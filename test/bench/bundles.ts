@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,14 +28,19 @@ interface SynthesizedTemplate {
   >;
 }
 
-const FLOOR_ENVIRONMENT: Environment = { TABLE_NAME: 't', AWS_REGION: 'eu-west-1' };
+// Lambda's Node 24 prints no support warning; Node 20 here would print one per process, for every bundle.
+const RUNTIME_ENVIRONMENT: Environment = {
+  AWS_REGION: 'eu-west-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+const FLOOR_ENVIRONMENT: Environment = { ...RUNTIME_ENVIRONMENT, TABLE_NAME: 't' };
 
 /**
  * A function's environment as deployed: literal values as they are, values CloudFormation fills in
  * (table name, queue URL, CDN domain) replaced by stand-ins of the same kind.
  */
 function deployedEnvironment(variables: Record<string, unknown> = {}): Environment {
-  const environment: Environment = { AWS_REGION: 'eu-west-1' };
+  const environment: Environment = { ...RUNTIME_ENVIRONMENT };
   for (const [name, value] of Object.entries(variables)) {
     environment[name] =
       typeof value === 'string'
@@ -54,6 +59,41 @@ async function coldImportOnceMs(bundle: string, environment: Environment): Promi
     env: { PATH: process.env.PATH, ...environment },
   });
   return Number(stdout.trim());
+}
+
+/**
+ * Instructions a fresh Node process executes to import `bundle`, counted by valgrind's callgrind: a
+ * count, not a time, so the same bundle gives the same figure (within 1 %) however busy the machine is,
+ * where medians of milliseconds move by 10 % between runs here. V8 runs single-threaded so that its
+ * compiler and collector threads add no scheduling noise. A process that imports an empty module is
+ * subtracted, which leaves the import itself.
+ */
+async function instructionsOf(bundle: string, environment: Environment): Promise<number> {
+  const { stderr } = await run(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--callgrind-out-file=/dev/null',
+      process.execPath,
+      '--single-threaded',
+      '--input-type=module',
+      '-e',
+      `await import(${JSON.stringify(bundle)})`,
+    ],
+    { env: { PATH: process.env.PATH, ...environment }, maxBuffer: 10_000_000 },
+  );
+  const collected = /Collected : (\d+)/.exec(stderr)?.[1];
+  if (!collected) throw new Error(`callgrind counted nothing for ${bundle}`);
+  return Number(collected);
+}
+
+async function hasValgrind(): Promise<boolean> {
+  try {
+    await run('valgrind', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 interface Candidate {
@@ -166,12 +206,33 @@ export async function measureBundles(): Promise<string[]> {
       `  ${candidate.name.padEnd(44)} ${(size / KB).toFixed(0).padStart(4)} KB  ${ms.toFixed(0).padStart(4)} ms  (${(size / floorSize).toFixed(2)}× size / ${(ms / floorMs).toFixed(2)}× import)${change}`,
     );
   }
+  lines.push(...(await instructionLines([floor, ...measured.map(({ deployed }) => deployed), ...earlier])));
   lines.push('  (goal: at most 1.15× import for GET and POST)');
   return lines;
 }
 
+/** The same bundles' imports in instructions (the first candidate is the floor), where valgrind is installed. */
+async function instructionLines(candidates: Candidate[]): Promise<string[]> {
+  if (!(await hasValgrind())) return ['  (valgrind is not installed: no instruction counts)'];
+  const empty = join(mkdtempSync(join(tmpdir(), 'bench-empty-')), 'empty.mjs');
+  writeFileSync(empty, 'export const handler = async () => null;\n');
+  const processAlone = await instructionsOf(empty, FLOOR_ENVIRONMENT);
+  const lines = [
+    'Instructions to import each bundle (callgrind, V8 single-threaded, a process importing an empty module subtracted):',
+  ];
+  let floorCount = Number.NaN;
+  for (const candidate of candidates) {
+    const count = (await instructionsOf(candidate.bundle, candidate.environment)) - processAlone;
+    if (Number.isNaN(floorCount)) floorCount = count;
+    lines.push(
+      `  ${candidate.name.padEnd(44)} ${(count / 1e6).toFixed(0).padStart(5)} M  (${(count / floorCount).toFixed(2)}×)`,
+    );
+  }
+  return lines;
+}
+
 /**
- * The GET and POST bundles of an earlier revision (`BENCH_BASELINE_REVISION=<rev> npm run bench --
+ * The function bundles of an earlier revision (`BENCH_BASELINE_REVISION=<rev> npm run bench --
  * bundles`), synthesized from a temporary git worktree with this checkout's node_modules, measured in
  * the same round-robin as today's.
  */
@@ -197,20 +258,21 @@ async function bundlesOfRevision(revision: string): Promise<Candidate[]> {
     return Object.values(template.Resources)
       .filter(
         (resource) =>
-          resource.Type === 'AWS::Lambda::Function' && /GET|POST/.test(resource.Properties.Description ?? ''),
+          resource.Type === 'AWS::Lambda::Function' &&
+          resource.Properties.Description?.startsWith('product-images'),
       )
-      .map((fn) => {
+      .map((fn, index) => {
         const name = (fn.Properties.Description ?? '').replace('product-images: ', '');
-        const bundle = join(copies, `${name.split(' ')[0]}.mjs`);
-        copyFileSync(
-          join(outdir, `asset.${fn.Properties.Code?.S3Key?.replace(/\.zip$/, '')}`, 'index.mjs'),
-          bundle,
-        );
+        // The whole asset: the renderer's (then every pipeline function's) has sharp beside its bundle.
+        const asset = join(copies, String(index));
+        cpSync(join(outdir, `asset.${fn.Properties.Code?.S3Key?.replace(/\.zip$/, '')}`), asset, {
+          recursive: true,
+        });
         const environment = {
           ...deployedEnvironment(fn.Properties.Environment?.Variables),
           PAGE_CURSOR_KEY: 'stand-in-for-a-cloudformation-value',
         };
-        return { name: `${name} at ${revision}`, bundle, environment, samples: [] };
+        return { name: `${name} at ${revision}`, bundle: join(asset, 'index.mjs'), environment, samples: [] };
       });
   } finally {
     await run('git', ['worktree', 'remove', '--force', worktree]);

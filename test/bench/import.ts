@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { RENDERER } from '../../infra/constructs/image-pipeline';
 import { STAGES } from '../../infra/stages';
 import { DEFAULT_AVIF_EFFORT, DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
-import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
+import { renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS } from '../../lib/rendering/rendition';
 import { FIXTURES_DIR } from '../helpers/fixtures';
 import { runLocalMode } from '../helpers/local-mode';
 

@@ -20,9 +20,10 @@ import type { ImageSetChangeRecord } from '../../lib/pipeline/changes';
 import { createLimiter } from '../../lib/pipeline/concurrency';
 import { DEFAULT_CONTENT_TIMING } from '../../lib/pipeline/content-publisher';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
-import { type PipelineDependencies, processChanges } from '../../lib/pipeline/process-changes';
-import { processImageJobs } from '../../lib/pipeline/render-jobs';
-import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
+import { processChanges } from '../../lib/pipeline/process-changes';
+import { processImageJobs, type RenderingDependencies } from '../../lib/pipeline/render-jobs';
+import { renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS } from '../../lib/rendering/rendition';
 import { png } from '../helpers/images';
 import { MemoryContentStore } from '../helpers/memory-content-store';
 import { MemoryJobQueue, MemoryObjectStore, MemoryStatusStore } from '../helpers/memory-pipeline';
@@ -68,14 +69,15 @@ export async function measureBatchConcurrency(): Promise<string[]> {
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });
     const policy = { ...DEFAULT_FETCH_POLICY, allowPrivate: true };
-    const metrics = createMetrics('bench');
-    const base: Omit<PipelineDependencies, 'skuConcurrency' | 'imageConcurrency' | 'jobs'> = {
+    const logger = createLogger({ level: 'silent' });
+    const metrics = createMetrics('bench', logger);
+    const base: Omit<RenderingDependencies, 'skuConcurrency' | 'imageConcurrency' | 'jobs'> = {
       statuses: new DynamoImageStatusStore(documents, 'bench-pipeline'),
       objects: new S3ImageObjectStore(s3Client, 'bench'),
       open: (url, known) => openImage(url, policy, undefined, known),
       urls: new DynamoKnownUrlStore(documents, 'bench-pipeline'),
       deadLetters: { send: async () => undefined },
-      logger: createLogger({ level: 'silent' }),
+      logger,
       metrics,
       pipelineMetrics: new PipelineMetrics(metrics),
       events: { publish: async () => undefined },
@@ -117,7 +119,7 @@ export async function measureBatchConcurrency(): Promise<string[]> {
     // The stream consumer's batch (it enqueues one job per image), then the renderer's jobs.
     const runPipeline = async (
       records: ImageSetChangeRecord[],
-      deps: Omit<PipelineDependencies, 'skuConcurrency' | 'imageConcurrency' | 'jobs'>,
+      deps: Omit<RenderingDependencies, 'skuConcurrency' | 'imageConcurrency' | 'jobs'>,
       skuConcurrency: number,
       imageConcurrency: number,
     ) => {

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { DEFAULT_AVIF_EFFORT, DEFAULT_VARIANT_WIDTHS } from '../../lib/domain/variant-ladder';
-import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
+import { renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS } from '../../lib/rendering/rendition';
 
 const photos = process.argv.slice(2).map((file) => readFileSync(file));
 const beforeMb = process.memoryUsage().rss / (1024 * 1024);

@@ -7,7 +7,8 @@ import {
   ladderFor,
   rungFor,
 } from '../../lib/domain/variant-ladder';
-import { DEFAULT_MAX_PIXELS, RENDITION_QUALITY, renderImage } from '../../lib/rendering/render-image';
+import { RENDITION_QUALITY, renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS } from '../../lib/rendering/rendition';
 import { FIXTURES_DIR } from '../helpers/fixtures';
 import { photoJpeg } from '../helpers/photos';
 

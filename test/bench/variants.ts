@@ -14,12 +14,8 @@ import {
   type VariantFormat,
 } from '../../lib/domain/variant-ladder';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
-import {
-  DEFAULT_MAX_PIXELS,
-  encodeVariant,
-  type Rendition,
-  renderImage,
-} from '../../lib/rendering/render-image';
+import { encodeVariant, renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS, type Rendition } from '../../lib/rendering/rendition';
 import { FIXTURES_DIR } from '../helpers/fixtures';
 import { memoryPipeline } from '../helpers/memory-pipeline';
 import { photoJpeg } from '../helpers/photos';

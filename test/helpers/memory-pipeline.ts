@@ -15,9 +15,10 @@ import type {
   KnownUrl,
   KnownUrlStore,
 } from '../../lib/pipeline/ports';
-import { type PipelineDependencies, processChanges } from '../../lib/pipeline/process-changes';
-import { processImageJobs } from '../../lib/pipeline/render-jobs';
-import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
+import { processChanges } from '../../lib/pipeline/process-changes';
+import { processImageJobs, type RenderingDependencies } from '../../lib/pipeline/render-jobs';
+import { renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS } from '../../lib/rendering/rendition';
 import { MemoryContentStore } from './memory-content-store';
 
 /** Objects in memory, keyed as S3 would hold them. */
@@ -102,7 +103,7 @@ export class MemoryStatusStore implements ImageStatusStore {
 }
 
 export interface MemoryPipeline {
-  deps: PipelineDependencies;
+  deps: RenderingDependencies;
   statuses: MemoryStatusStore;
   objects: MemoryObjectStore;
   contents: MemoryContentStore;
@@ -164,7 +165,8 @@ export function memoryPipeline(
   const statuses = new MemoryStatusStore();
   const objects = new MemoryObjectStore();
   const contents = new MemoryContentStore();
-  const metrics = createMetrics('test');
+  const logger = createLogger({ level: 'silent' });
+  const metrics = createMetrics('test', logger);
   const jobs = new MemoryJobQueue();
   let renders = 0;
   let messages = 0;
@@ -172,7 +174,7 @@ export function memoryPipeline(
     options.render ??
     ((bytes) =>
       renderImage(bytes, { widths: [352, 832, 1200, 1920], avifEffort: 2, maxPixels: DEFAULT_MAX_PIXELS }));
-  const deps: PipelineDependencies = {
+  const deps: RenderingDependencies = {
     statuses,
     objects,
     contents,
@@ -186,7 +188,7 @@ export function memoryPipeline(
     inFlightLimit: createLimiter(options.inFlight ?? 16),
     contentTiming: { ...DEFAULT_CONTENT_TIMING, pollMs: 10, ...options.timing },
     deadLetters: { send: async () => undefined },
-    logger: createLogger({ level: 'silent' }),
+    logger,
     metrics,
     pipelineMetrics: new PipelineMetrics(metrics),
     events: { publish: async () => undefined },

@@ -30,7 +30,7 @@ const actionsOf = (statements: Statement[]) =>
   statements.flatMap((statement) => [statement.Action].flat()).sort();
 
 describe('functions', () => {
-  it('run the latest Node.js (arm64 for the API, x86_64 for the renderer), with log groups of their own and source maps only when debugging', () => {
+  it('run the latest Node.js (x86_64 for the renderer, arm64 for every other), with log groups of their own and source maps only when debugging', () => {
     const functions = prod.findResources('AWS::Lambda::Function');
     const ours = Object.values(functions).filter((fn) =>
       String((fn as { Properties: { Description?: string } }).Properties.Description).startsWith(
@@ -41,7 +41,7 @@ describe('functions', () => {
     for (const fn of ours) {
       const renderer = String(
         (fn as { Properties: { Description?: string } }).Properties.Description,
-      ).includes('image pipeline');
+      ).includes('image pipeline renderer');
       expect(fn).toMatchObject({
         Properties: {
           Runtime: 'nodejs24.x',

@@ -142,6 +142,58 @@ describe('the synthesized bundles', () => {
   });
 });
 
+describe('what a cold start loads', () => {
+  const bundles = () =>
+    Object.values(template.Resources)
+      .filter(
+        (resource) =>
+          resource.Type === 'AWS::Lambda::Function' &&
+          String(resource.Properties.Description ?? '').startsWith('product-images'),
+      )
+      .map((fn) => {
+        const assetHash = String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+        return {
+          description: String(fn.Properties.Description),
+          bundle: join(outdir, `asset.${assetHash}`, 'index.mjs'),
+        };
+      });
+
+  it('no bundle imports node:stream/web (middy does, for response streaming, which none uses)', () => {
+    for (const { description, bundle } of bundles()) {
+      expect(readFileSync(bundle, 'utf8'), description).not.toContain('node:stream/web');
+    }
+  });
+
+  it("the API functions load none of Node's web streams", async () => {
+    const api = bundles().filter(({ description }) => /GET|POST|authorizer/.test(description));
+    expect(api).toHaveLength(3);
+    for (const { description, bundle } of api) {
+      // Loaded in a fresh process, as Lambda does: Node's own module list says what was loaded.
+      const script = `await import(${JSON.stringify(bundle)}); console.log(JSON.stringify(process.moduleLoadList));`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+        env: {
+          PATH: process.env.PATH,
+          TABLE_NAME: 'table',
+          AWS_REGION: 'eu-west-1',
+          CDN_BASE_URL: 'https://d111111abcdef8.cloudfront.net',
+          PAGE_CURSOR_KEY: 'synth-test-cursor-key',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      });
+      const loaded = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as string[];
+      expect(loaded.length, description).toBeGreaterThan(50);
+      // Node itself loads two small helpers of them in any process that loads the SDK; the S3 client
+      // (pipeline only) loads the streams themselves.
+      expect(
+        loaded.filter((module) =>
+          /webstreams\/(readable|writable|transform)stream|\bstream\/web$/.test(module),
+        ),
+        description,
+      ).toEqual([]);
+    }
+  });
+});
+
 describe('sharp in the assets', () => {
   const assetOf = (description: string) => {
     const fn = Object.values(template.Resources).find(
@@ -155,7 +207,7 @@ describe('sharp in the assets', () => {
   };
 
   it("ships sharp and its prebuilt linux-x64 libvips beside the renderer's bundle", () => {
-    const asset = assetOf('image pipeline');
+    const asset = assetOf('image pipeline renderer');
     const addons = readdirSync(join(asset, 'node_modules/@img/sharp-linux-x64/lib'));
     expect(addons.some((file) => /^sharp-linux-x64.*\.node$/.test(file))).toBe(true);
     const libvips = readdirSync(join(asset, 'node_modules/@img/sharp-libvips-linux-x64/lib'));
@@ -166,8 +218,15 @@ describe('sharp in the assets', () => {
     expect(readFileSync(join(asset, 'index.mjs'), 'utf8')).toMatch(/from\s*"sharp"/);
   });
 
-  it('keeps sharp out of the API bundles', () => {
-    for (const description of [': GET', ': POST', 'authorizer']) {
+  it('keeps sharp out of every bundle but the renderer', () => {
+    for (const description of [
+      ': GET',
+      ': POST',
+      'authorizer',
+      'stream consumer',
+      'pipeline dead jobs',
+      'pipeline sweeper',
+    ]) {
       const asset = assetOf(description);
       expect(readdirSync(asset).sort(), description).toEqual(['index.mjs', 'index.mjs.map']);
       const code = readFileSync(join(asset, 'index.mjs'), 'utf8');

@@ -8,7 +8,7 @@ import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status
 import { SqsImageJobQueue } from '../../lib/adapters/sqs/image-job-queue';
 import { createLogger } from '../../lib/logger';
 import type { DeadLetter } from '../../lib/pipeline/ports';
-import type { PipelineDependencies } from '../../lib/pipeline/process-changes';
+import type { RenderingDependencies } from '../../lib/pipeline/render-jobs';
 import { DEAD_JOB_REASON } from '../../lib/pipeline/render-jobs';
 import { documentClientFor, useTestApi } from '../helpers/local-api';
 import { memoryPipeline } from '../helpers/memory-pipeline';
@@ -36,7 +36,7 @@ describe("the jobs' redrive to their dead-letter queue (DynamoDB Local, the loca
     });
     const letters: DeadLetter[] = [];
     const statuses = new DynamoImageStatusStore(documentClientFor(t.api), t.api.tableName);
-    const deps: PipelineDependencies = {
+    const deps: RenderingDependencies = {
       ...memoryPipeline(async () => {
         throw new Error('never downloaded: the renderer crashes first');
       }).deps,
@@ -46,7 +46,7 @@ describe("the jobs' redrive to their dead-letter queue (DynamoDB Local, the loca
     };
     let receives = 0;
     // The renderer dies on this job every time (out of memory, say): it never answers for it.
-    const crashing: PipelineDependencies = {
+    const crashing: RenderingDependencies = {
       ...deps,
       statuses: {
         find: async () => {

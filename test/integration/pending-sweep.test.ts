@@ -9,7 +9,7 @@ import {
   sweepPending,
 } from '../../lib/pipeline/pending-sweep';
 import type { DeadLetter } from '../../lib/pipeline/ports';
-import { processImageJobs } from '../../lib/pipeline/render-jobs';
+import { processImageJobs, type RenderingDependencies } from '../../lib/pipeline/render-jobs';
 import { documentClientFor, useTestApi } from '../helpers/local-api';
 import { memoryPipeline } from '../helpers/memory-pipeline';
 
@@ -26,7 +26,7 @@ function sweeper(backlog = 0) {
   });
   const letters: DeadLetter[] = [];
   const pending = new DynamoPendingIndex(documents, t.api.tableName);
-  const deps: SweepDependencies = {
+  const deps: SweepDependencies & RenderingDependencies = {
     ...pipeline.deps,
     statuses: new DynamoImageStatusStore(documents, t.api.tableName),
     deadLetters: { send: async (letter) => void letters.push(letter) },

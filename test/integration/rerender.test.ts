@@ -8,7 +8,7 @@ import { keys } from '../../lib/adapters/dynamodb/table-schema';
 import { loadPipelineConfig } from '../../lib/config';
 import type { ImageView } from '../../lib/domain/image';
 import { ladderFor } from '../../lib/domain/variant-ladder';
-import { createRerenderDependencies } from '../../lib/pipeline-service';
+import { createRerenderDependencies } from '../../lib/renderer-service';
 import { planRerender, type RerenderProgress, runRerender } from '../../lib/rerender/rerender';
 import { cdnBucket } from '../helpers/cdn-bucket';
 import { fixtureImages, fixturesMissing, hasFixtures } from '../helpers/fixtures';

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { publishableAvifSequence } from '../../lib/formats/avif-sequence';
-import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
+import { renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS } from '../../lib/rendering/rendition';
 import { fixtureImages, fixturesMissing, hasFixtures } from '../helpers/fixtures';
 import { photoJpeg } from '../helpers/photos';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_PIXELS, RenderError, renderImage } from '../../lib/rendering/render-image';
+import { renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS, RenderError } from '../../lib/rendering/rendition';
 import { memoryPipeline } from '../helpers/memory-pipeline';
 import { photoJpeg } from '../helpers/photos';
 import { image, openedFrom } from '../helpers/stream-events';

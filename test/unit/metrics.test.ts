@@ -15,9 +15,10 @@ import { createPostImagesHandler } from '../../functions/post-images';
 import { createProcessStreamHandler } from '../../functions/process-stream';
 import { keys } from '../../lib/adapters/dynamodb/table-schema';
 import { loadPipelineConfig } from '../../lib/config';
-import { DIMENSION, errorKindOf, METRIC, METRIC_NAMESPACE } from '../../lib/metrics';
+import { createLogger } from '../../lib/logger';
+import { createMetrics, DIMENSION, errorKindOf, METRIC, METRIC_NAMESPACE } from '../../lib/metrics';
 import type { ImageOpener } from '../../lib/pipeline/ports';
-import { createPipelineDependencies } from '../../lib/pipeline-service';
+import { createRendererDependencies } from '../../lib/renderer-service';
 import { authorized, dynamoErrors, mockDynamo, storedItem, testDependencies } from '../helpers/dynamo-mock';
 import { apiEvent, lambdaContext } from '../helpers/events';
 import { png } from '../helpers/images';
@@ -168,6 +169,17 @@ describe('a function with nothing to count', () => {
     }
     expect(written.join('')).not.toMatch(/No application metrics/);
   });
+
+  it("logs Powertools' other warnings through the function's logger", () => {
+    const logger = createLogger({ level: 'silent' });
+    const warn = vi.spyOn(logger, 'warn');
+    const metrics = createMetrics('test', logger);
+    metrics.addDimension('', 'no name');
+    metrics.publishStoredMetrics();
+    expect(warn.mock.calls.map(([message]) => String(message))).toEqual([
+      expect.stringMatching(/dimension .* doesn't meet the requirements/),
+    ]);
+  });
 });
 
 describe('pipeline metrics (EMF on stdout)', () => {
@@ -200,7 +212,7 @@ describe('pipeline metrics (EMF on stdout)', () => {
         images: [image(1, { requested_at: requestedAt })],
       },
     });
-    const deps = createPipelineDependencies(config, {
+    const deps = createRendererDependencies(config, {
       s3: new S3Client({ region: 'eu-west-1' }),
       sqs: new SQSClient({ region: 'eu-west-1' }),
     });

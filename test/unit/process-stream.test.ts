@@ -23,6 +23,7 @@ import { keys } from '../../lib/adapters/dynamodb/table-schema';
 import type { StoredImage } from '../../lib/domain/image';
 import type { ImageOpener } from '../../lib/pipeline/ports';
 import { createPipelineDependencies } from '../../lib/pipeline-service';
+import { createRendererDependencies } from '../../lib/renderer-service';
 import { dynamoErrors, mockDynamo } from '../helpers/dynamo-mock';
 import { lambdaContext } from '../helpers/events';
 import { png } from '../helpers/images';
@@ -112,7 +113,7 @@ function jobsEvent(from: number): SQSEvent {
  */
 function handlerWith(open: ImageOpener) {
   const deps = {
-    ...createPipelineDependencies(config, {
+    ...createRendererDependencies(config, {
       s3: new S3Client({ region: 'eu-west-1' }),
       sqs: new SQSClient({ region: 'eu-west-1' }),
     }),

@@ -9,12 +9,8 @@ import {
   parseVariantWidths,
   rungFor,
 } from '../../lib/domain/variant-ladder';
-import {
-  DEFAULT_MAX_PIXELS,
-  RenderError,
-  type Rendition,
-  renderImage,
-} from '../../lib/rendering/render-image';
+import { renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS, RenderError, type Rendition } from '../../lib/rendering/rendition';
 import { stripMetadata } from '../../lib/rendering/strip-metadata';
 import { alphaPng, animatedGif, hasGpsTag, photoJpeg } from '../helpers/photos';
 

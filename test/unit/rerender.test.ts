@@ -17,7 +17,8 @@ import { S3ImageObjectStore } from '../../lib/adapters/s3/image-object-store';
 import type { StoredImage } from '../../lib/domain/image';
 import { contentKeys } from '../../lib/domain/variant-ladder';
 import { publishContent, readyProgress } from '../../lib/pipeline/content-publisher';
-import { DEFAULT_MAX_PIXELS, renderImage } from '../../lib/rendering/render-image';
+import { renderImage } from '../../lib/rendering/render-image';
+import { DEFAULT_MAX_PIXELS } from '../../lib/rendering/rendition';
 import {
   planRerender,
   RERENDER_REFERENCE,
