@@ -7,13 +7,44 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
-/** A port free right now, so a restarted local CDN answers on the same base URL. */
+/** A port free right now (one the kernel hands out to whoever asks for any port). */
 export async function freePort(): Promise<number> {
+  return (await bindable(0)) ?? 0;
+}
+
+/** Binds `port` on loopback and lets it go: the port bound, or null when it was taken. */
+async function bindable(port: number): Promise<number | null> {
   const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as AddressInfo).port;
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(port, '127.0.0.1', done);
+    });
+  } catch {
+    return null;
+  }
+  const bound = (server.address() as AddressInfo).port;
   await new Promise((done) => server.close(done));
-  return port;
+  return bound;
+}
+
+/**
+ * A free port below the kernel's ephemeral range, for a server that must come back on the same port
+ * after a restart (the local CDN, whose base URL is in the answers): the kernel never hands such a
+ * port to a test that asks for any port, so none can take it between the stop and the start.
+ */
+export async function portOutsideEphemeralRange(): Promise<number> {
+  const [lowest = 32768] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const floor = Math.min(20_000, lowest - 1000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = floor + Math.floor(Math.random() * (lowest - floor));
+    const bound = await bindable(candidate);
+    if (bound !== null) return bound;
+  }
+  throw new Error(`no free port between ${floor} and ${lowest}`);
 }
 
 /** Processes running with the marker (`NAME=value`) in their environment: a command and its children. */

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
 import { png } from '../helpers/images';
 import {
-  freePort,
   type LocalMode,
+  portOutsideEphemeralRange,
   processesMarked,
   ROOT,
   rerenderCommand,
@@ -162,7 +162,11 @@ describe('a ladder change on LOCAL_DATA_DIR, a restart, then npm run rerender', 
   it('keeps every URL answering 200 across the switch, renders new images with the new ladder, and rerender adds the rungs', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ladder-switch-data-'));
     const workDir = mkdtempSync(join(tmpdir(), 'ladder-switch-'));
-    const env = { LOCAL_DATA_DIR: dataDir, CDN_PORT: String(await freePort()), LOG_LEVEL: 'warn' };
+    const env = {
+      LOCAL_DATA_DIR: dataDir,
+      CDN_PORT: String(await portOutsideEphemeralRange()),
+      LOG_LEVEL: 'warn',
+    };
     const post = async (local: LocalMode, sku: string, sample: string) => {
       const posted = await fetch(`${local.baseUrl}/api/i1/downloadable_image/`, {
         method: 'POST',
