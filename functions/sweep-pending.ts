@@ -16,7 +16,7 @@ export type SweepEvent = Pick<ScheduledEvent, 'time'> & {
 /** The pending sweeper, run on a schedule (lib/pipeline/pending-sweep.ts). */
 export function createSweepPendingHandler(
   deps: SweepDependencies,
-  settings: { pendingSweepMinutes: number; maxSweeps: number },
+  settings: { pendingSweepMinutes: number; maxSweeps: number; backlogPatienceMinutes: number },
 ) {
   return middy<SweepEvent, void, Error, Context>()
     .use(observability(deps))
@@ -27,6 +27,7 @@ export function createSweepPendingHandler(
         now: new Date(),
         olderThanMs: Math.max(0, minutes) * 60_000,
         maxSweeps: settings.maxSweeps,
+        backlogPatienceMs: settings.backlogPatienceMinutes * 60_000,
         ignoreBacklog: event.detail?.ignoreBacklog === true,
       });
       deps.logger.info('pending sweep done', {

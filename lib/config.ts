@@ -132,6 +132,8 @@ export interface PipelineConfig {
   pendingSweepMinutes: number;
   /** Sweeps a set may have; images still pending after the last one end failed. */
   maxSweeps: number;
+  /** While jobs wait in the queue, only sets pending this long are swept (enqueued, never failed). */
+  backlogPatienceMinutes: number;
   logLevel: LogLevel;
 }
 
@@ -170,6 +172,7 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     sqsEndpoint: env.SQS_ENDPOINT || undefined,
     pendingSweepMinutes: positiveInteger(env, 'PENDING_SWEEP_MINUTES', 15),
     maxSweeps: positiveInteger(env, 'MAX_SWEEPS', 3),
+    backlogPatienceMinutes: positiveInteger(env, 'BACKLOG_PATIENCE_MINUTES', 360),
     logLevel: parseLogLevel(env.LOG_LEVEL),
   };
 }

@@ -40,6 +40,12 @@ export interface SweepOptions {
   maxSweeps: number;
   /** Sweeps even while jobs wait in the queue (local mode at start, whose queue did not survive). */
   ignoreBacklog?: boolean;
+  /**
+   * While jobs wait in the queue, sets pending for longer than this are still swept, enqueued again
+   * and never failed: during imports that never let the queue drain, an image whose job was lost
+   * comes back within this time. Unset: nothing is swept while jobs wait.
+   */
+  backlogPatienceMs?: number;
 }
 
 export interface SweepOutcome {
@@ -51,7 +57,10 @@ export interface SweepOutcome {
   failed: number;
   /** Sets found with nothing pending any more: taken out of the index (and announced if they were not). */
   cleared: number;
-  /** True when nothing was done because jobs were waiting in the queue. */
+  /**
+   * True when jobs were waiting in the queue: only sets pending for longer than the backlog patience
+   * were swept (none without one), and nothing was failed.
+   */
   deferredForBacklog: boolean;
 }
 
@@ -62,21 +71,24 @@ export const NEVER_SETTLED_REASON = 'image never settled';
  * Finds every set pending for longer than `olderThanMs` through the sparse index and re-enqueues its
  * pending images' jobs (a duplicate of a job still in flight is harmless: the image decides). After
  * `maxSweeps` sweeps, the images still pending end `failed` with a dead letter, and the set is
- * announced. A sweep while jobs wait in the queue does nothing: during a large import an image may wait
- * its turn for longer than the threshold, and must not be failed for it. Each set is handled on its
- * own; one that fails is left for the next sweep.
+ * announced. While jobs wait in the queue an image may wait its turn for longer than the threshold,
+ * and must not be failed for it: such a sweep only enqueues again the sets pending for longer than the
+ * backlog patience (hours), so a job lost during imports that never let the queue drain still comes
+ * back. Each set is handled on its own; one that fails is left for the next sweep.
  */
 export async function sweepPending(deps: SweepDependencies, options: SweepOptions): Promise<SweepOutcome> {
   const outcome: SweepOutcome = { sets: 0, enqueued: 0, failed: 0, cleared: 0, deferredForBacklog: false };
-  if (!options.ignoreBacklog && (await deps.jobBacklog()) > 0) {
-    outcome.deferredForBacklog = true;
-    return outcome;
-  }
-  const before = new Date(options.now.getTime() - options.olderThanMs).toISOString();
+  const waiting = !options.ignoreBacklog && (await deps.jobBacklog()) > 0;
+  outcome.deferredForBacklog = waiting;
+  if (waiting && options.backlogPatienceMs === undefined) return outcome;
+  const olderThanMs = waiting
+    ? Math.max(options.olderThanMs, options.backlogPatienceMs ?? 0)
+    : options.olderThanMs;
+  const before = new Date(options.now.getTime() - olderThanMs).toISOString();
   for await (const entry of deps.pending.since(before)) {
     outcome.sets++;
     try {
-      await sweepSet(entry, deps, options, outcome);
+      await sweepSet(entry, deps, { ...options, mayFail: !waiting }, outcome);
     } catch (error) {
       deps.logger.warn('pending set left for the next sweep', { sku: entry.sku, error });
     }
@@ -87,7 +99,7 @@ export async function sweepPending(deps: SweepDependencies, options: SweepOption
 async function sweepSet(
   entry: PendingSet,
   deps: SweepDependencies,
-  options: SweepOptions,
+  options: SweepOptions & { mayFail: boolean },
   outcome: SweepOutcome,
 ): Promise<void> {
   const set = await deps.statuses.find(entry.sku);
@@ -101,7 +113,7 @@ async function sweepSet(
     outcome.cleared++;
     return;
   }
-  if (entry.sweeps >= options.maxSweeps) {
+  if (entry.sweeps >= options.maxSweeps && options.mayFail) {
     for (const image of pending) {
       const failure = { reason: NEVER_SETTLED_REASON, jobId: `sweep-${entry.sweeps}`, at: options.now };
       if (await failPendingImage(entry.sku, image, failure, deps)) outcome.failed++;

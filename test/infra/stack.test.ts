@@ -417,6 +417,7 @@ describe('CDN origin', () => {
     expect(sweeper?.Properties.Environment.Variables).toMatchObject({
       PENDING_SWEEP_MINUTES: '15',
       MAX_SWEEPS: '3',
+      BACKLOG_PATIENCE_MINUTES: '360',
     });
     prod.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(5 minutes)',

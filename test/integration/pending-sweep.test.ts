@@ -106,6 +106,28 @@ describe('the pending index and the sweeper (DynamoDB Local)', () => {
     expect(jobs.take()).toEqual([]);
   });
 
+  it('while jobs keep waiting, enqueues again a set pending past the backlog patience, and fails none', async () => {
+    const { deps, jobs, letters, indexed } = sweeper(5_000);
+    const posted = await post('lost-job', ['https://img.example.test/k.jpg']);
+    const options = { olderThanMs: 15 * MINUTE, maxSweeps: 1, backlogPatienceMs: 360 * MINUTE };
+    const anHourLater = await sweepPending(deps, { ...options, now: new Date(Date.now() + 60 * MINUTE) });
+    expect(anHourLater).toMatchObject({ deferredForBacklog: true, enqueued: 0 });
+    expect(jobs.take().filter((job) => job.sku === 'lost-job')).toEqual([]);
+
+    // Past the patience, twice: enqueued each time, never failed, though over its sweeps.
+    let now = Date.now();
+    for (let sweep = 0; sweep < 2; sweep++) {
+      now += 361 * MINUTE;
+      await sweepPending(deps, { ...options, now: new Date(now) });
+      expect(jobs.take().filter((job) => job.sku === 'lost-job')).toEqual([
+        { sku: 'lost-job', imageId: posted.json.images[0].id, origin: 'sweep' },
+      ]);
+    }
+    expect((await deps.statuses.find('lost-job'))?.images[0]?.status).toBe('pending');
+    expect(letters).toEqual([]);
+    expect(await indexed('lost-job')).toMatchObject({ sweeps: 2 });
+  });
+
   it('fails what is still pending after the last sweep, with a dead letter, and announces the set', async () => {
     const { deps, letters, announced, indexed } = sweeper();
     const posted = await post('hopeless', [

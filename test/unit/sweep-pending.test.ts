@@ -17,7 +17,7 @@ import { mockedPipelineConfig } from '../helpers/pipeline-config';
 import { image } from '../helpers/stream-events';
 
 const config = mockedPipelineConfig();
-const settings = { pendingSweepMinutes: 15, maxSweeps: 3 };
+const settings = { pendingSweepMinutes: 15, maxSweeps: 3, backlogPatienceMinutes: 360 };
 
 let ddb: ReturnType<typeof mockDynamo>;
 const sqs = mockClient(SQSClient);
@@ -88,12 +88,26 @@ describe('the pending sweeper with mocked AWS clients', () => {
     expect(ddb.commandCalls(UpdateCommand)).toEqual([]);
   });
 
-  it('does nothing while jobs wait in the queue, and fails the run when the backlog cannot be read', async () => {
-    pendingSet('A', 0);
+  it('while jobs wait in the queue, only enqueues again sets pending 6 hours and fails none; fails the run when the backlog cannot be read', async () => {
+    // At its last sweep: without jobs waiting, its image would be failed.
+    pendingSet('A', 3);
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '12' } });
     await sweep();
-    expect(ddb.commandCalls(QueryCommand)).toEqual([]);
-    expect(sqs.commandCalls(SendMessageBatchCommand)).toEqual([]);
+    const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    expect(queries).toHaveLength(PENDING_PARTITIONS.length);
+    for (const query of queries) {
+      const before = Date.parse(String(query.ExpressionAttributeValues?.[':before']));
+      expect(Date.now() - before).toBeGreaterThanOrEqual(360 * 60_000 - 1_000);
+      expect(Date.now() - before).toBeLessThan(361 * 60_000);
+    }
+    const [batch] = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input);
+    expect(batch?.Entries?.map((entry) => JSON.parse(entry.MessageBody ?? ''))).toEqual([
+      { v: 1, sku: 'A', imageId: 7, origin: 'sweep' },
+    ]);
+    expect(sqs.commandCalls(SendMessageCommand)).toEqual([]);
+    const updates = ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.ExpressionAttributeValues).toMatchObject({ ':sweeps': 4 });
 
     sqs.on(GetQueueAttributesCommand).rejects(
       new SQSServiceException({
