@@ -63,12 +63,18 @@ async function coldImportOnceMs(bundle: string, environment: Environment): Promi
 
 /**
  * Instructions a fresh Node process executes to import `bundle`, counted by valgrind's callgrind: a
- * count, not a time, so the same bundle gives the same figure (within 1 %) however busy the machine is,
- * where medians of milliseconds move by 10 % between runs here. V8 runs single-threaded so that its
- * compiler and collector threads add no scheduling noise. A process that imports an empty module is
- * subtracted, which leaves the import itself.
+ * count, not a time, so however busy the machine is the same bundle gives about the same figure (a
+ * process varies by about 1 %, the median of three by less), where medians of milliseconds move by
+ * 10 % between runs here. V8 runs single-threaded so that its compiler and collector threads add no
+ * scheduling noise. A process that imports an empty module is subtracted, which leaves the import.
  */
 async function instructionsOf(bundle: string, environment: Environment): Promise<number> {
+  const counts = [];
+  for (let i = 0; i < 3; i++) counts.push(await instructionsOnce(bundle, environment));
+  return median(counts);
+}
+
+async function instructionsOnce(bundle: string, environment: Environment): Promise<number> {
   const { stderr } = await run(
     'valgrind',
     [
@@ -218,7 +224,7 @@ async function instructionLines(candidates: Candidate[]): Promise<string[]> {
   writeFileSync(empty, 'export const handler = async () => null;\n');
   const processAlone = await instructionsOf(empty, FLOOR_ENVIRONMENT);
   const lines = [
-    'Instructions to import each bundle (callgrind, V8 single-threaded, a process importing an empty module subtracted):',
+    'Instructions to import each bundle (callgrind, V8 single-threaded, median of 3 processes each, a process importing an empty module subtracted):',
   ];
   let floorCount = Number.NaN;
   for (const candidate of candidates) {
