@@ -86,6 +86,8 @@ export async function startLocalPipeline(
     logger: Logger;
     maxRetries?: number;
     observe?: StreamPollerOptions['observe'];
+    /** Kept with the data (LOCAL_DATA_DIR): a restart reads the stream on from where it was. */
+    streamCheckpointFile?: string;
     queue?: LocalQueueSettings;
     sweepIntervalMs?: number;
   },
@@ -127,6 +129,7 @@ export async function startLocalPipeline(
     logger: options.logger,
     maxRetries: options.maxRetries,
     observe: options.observe,
+    checkpointFile: options.streamCheckpointFile,
     onFailure: async (record) => {
       await mkdir(dirname(options.deadLetterFile), { recursive: true });
       await appendFile(

@@ -127,6 +127,7 @@ async function main(): Promise<void> {
       tableName,
       deadLetterFile,
       logger,
+      streamCheckpointFile: dataDirectory && resolve(dataDirectory, 'stream-checkpoint.json'),
       observe: (records) => {
         if (!tellsProgress) return;
         for (const record of records) {

@@ -1,3 +1,4 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -28,6 +29,37 @@ export interface StreamPollerOptions {
   pollIntervalMs?: number;
   /** Sees every record read, the pipeline's own status writes too (which the filter keeps from it). */
   observe?: (records: readonly DynamoDBRecord[]) => void;
+  /**
+   * Where the poller keeps how far it has delivered each shard (local mode with `LOCAL_DATA_DIR`): a
+   * restart goes on after it instead of from the stream's start. Without it, or for another stream,
+   * every shard is read from its start, as a new event source mapping reads it (TRIM_HORIZON).
+   */
+  checkpointFile?: string;
+}
+
+/** The last sequence number delivered of each shard of one stream. */
+interface StreamCheckpoint {
+  streamArn: string;
+  shards: Record<string, string>;
+}
+
+async function readCheckpoint(file: string | undefined, streamArn: string): Promise<Record<string, string>> {
+  if (!file) return {};
+  try {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as Partial<StreamCheckpoint>;
+    return saved.streamArn === streamArn && typeof saved.shards === 'object' && saved.shards !== null
+      ? saved.shards
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Written whole and renamed into place: a stop in the middle leaves the previous checkpoint. */
+async function writeCheckpoint(file: string, checkpoint: StreamCheckpoint): Promise<void> {
+  const draft = `${file}.${process.pid}.tmp`;
+  await writeFile(draft, JSON.stringify(checkpoint));
+  await rename(draft, file);
 }
 
 /** A Lambda event-filter pattern: every key must match; a leaf array lists the accepted values. */
@@ -74,7 +106,8 @@ export interface RunningStreamPoller {
  * Local mode's event source mapping: reads DynamoDB Local's stream shard by shard, applies the same
  * event filter, calls the pipeline handler in batches, and on partial batch failure delivers again from
  * the lowest failed record (with what follows it), up to `maxRetries` times, then hands that record to
- * `onFailure` and goes on.
+ * `onFailure` and goes on. With a checkpoint file, each shard's position is saved after its page is
+ * delivered (at least once: a stop before the save delivers that page again).
  */
 export async function startStreamPoller(options: StreamPollerOptions): Promise<RunningStreamPoller> {
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -96,9 +129,11 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
   const maxRetries = options.maxRetries ?? 3;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
   const iterators = new Map<string, string | null>();
+  const delivered = await readCheckpoint(options.checkpointFile, streamArn);
   let stopping = false;
 
-  const deliver = async (records: DynamoDBRecord[]) => {
+  /** True when every record was handled or given up on; false when the poller stopped first. */
+  const deliver = async (records: DynamoDBRecord[]): Promise<boolean> => {
     let pending = records;
     let deliveries = 0;
     while (pending.length > 0 && !stopping) {
@@ -116,7 +151,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
       const firstFailed = pending.findIndex((record) =>
         failedIds.includes(record.dynamodb?.SequenceNumber ?? ''),
       );
-      if (firstFailed < 0) return;
+      if (firstFailed < 0) return true;
       pending = pending.slice(firstFailed);
       deliveries++;
       if (deliveries > maxRetries) {
@@ -128,6 +163,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
       }
       await new Promise((resolve) => setTimeout(resolve, 200 * deliveries));
     }
+    return pending.length === 0;
   };
 
   const pollShard = async (shardId: string) => {
@@ -136,23 +172,57 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<R
     const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
     const read = (page.Records ?? []).map((record) => toLambdaRecord(record, streamArn));
     const records = read.filter(wantedByPipeline);
-    if (records.length > 0) await deliver(records);
+    if (records.length > 0 && !(await deliver(records))) return;
     if (read.length > 0) options.observe?.(read);
     iterators.set(shardId, page.NextShardIterator ?? null);
+    const last = read.at(-1)?.dynamodb?.SequenceNumber;
+    if (last && options.checkpointFile) {
+      delivered[shardId] = last;
+      await writeCheckpoint(options.checkpointFile, { streamArn, shards: delivered });
+    }
+  };
+
+  /** After the checkpoint's position, or from the shard's start (also when that position is gone). */
+  const firstIterator = async (shardId: string): Promise<string | undefined> => {
+    const after = delivered[shardId];
+    if (after) {
+      try {
+        const { ShardIterator } = await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shardId,
+            ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+            SequenceNumber: after,
+          }),
+        );
+        return ShardIterator;
+      } catch (error) {
+        options.logger.warn('stream checkpoint not usable, reading the shard from its start', {
+          shardId,
+          error,
+        });
+      }
+    }
+    const { ShardIterator } = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
+    return ShardIterator;
   };
 
   const discoverShards = async () => {
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-    for (const shard of StreamDescription?.Shards ?? []) {
-      if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
-      const { ShardIterator } = await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }),
-      );
-      iterators.set(shard.ShardId, ShardIterator ?? null);
+    const shards = (StreamDescription?.Shards ?? []).flatMap((shard) =>
+      shard.ShardId ? [shard.ShardId] : [],
+    );
+    // Shards the stream no longer lists (trimmed after 24 hours) leave the checkpoint.
+    for (const shardId of Object.keys(delivered)) if (!shards.includes(shardId)) delete delivered[shardId];
+    for (const shardId of shards) {
+      if (iterators.has(shardId)) continue;
+      iterators.set(shardId, (await firstIterator(shardId)) ?? null);
     }
   };
 
