@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -26,7 +26,9 @@ export interface ServiceFunctionProps {
 }
 
 /** What every bundle loads instead of `node:stream/web` (see the module for why). */
-export const STREAM_WEB_STAND_IN = resolve('infra/bundling/stream-web-on-demand.ts');
+export const STREAM_WEB_STAND_IN = fileURLToPath(
+  new URL('../bundling/stream-web-on-demand.ts', import.meta.url),
+);
 
 /**
  * sharp and what it loads at run time, copied from the project's own install: the prebuilt libvips
