@@ -1,8 +1,8 @@
 import { loadPipelineConfig, requireRenderQueue } from '../lib/config';
-import { createPipelineDependencies } from '../lib/pipeline-service';
+import { createSettlingDependencies } from '../lib/pipeline-service';
 import { createDeadJobsHandler } from './job-handlers';
 
 /** The image jobs' dead-letter queue: fails the image of each job SQS gave up on. */
 export const handler = createDeadJobsHandler(
-  createPipelineDependencies(requireRenderQueue(loadPipelineConfig())),
+  createSettlingDependencies(requireRenderQueue(loadPipelineConfig())),
 );

@@ -2,8 +2,8 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { observability } from '../lib/http/observability';
+import type { SettlingDependencies } from '../lib/pipeline/image-failure';
 import { parseJob } from '../lib/pipeline/image-jobs';
-import type { PipelineDependencies } from '../lib/pipeline/process-changes';
 import {
   failDeadJobs,
   type JobBatchOutcome,
@@ -15,7 +15,7 @@ import {
 type JobBatchRunner<D> = (jobs: readonly ReceivedJob[], deps: D) => Promise<JobBatchOutcome>;
 
 /** An SQS-fed function over image jobs: one summary line per invocation, failures as batch item failures. */
-function createJobHandler<D extends PipelineDependencies>(deps: D, run: JobBatchRunner<D>, summary: string) {
+function createJobHandler<D extends SettlingDependencies>(deps: D, run: JobBatchRunner<D>, summary: string) {
   return middy<SQSEvent, SQSBatchResponse, Error, Context>()
     .use(observability(deps))
     .handler(async (event, context) => {
@@ -44,6 +44,6 @@ export function createRenderImagesHandler(deps: RenderingDependencies) {
 }
 
 /** The jobs' dead-letter queue: fails the image of each job SQS gave up on. */
-export function createDeadJobsHandler(deps: PipelineDependencies) {
+export function createDeadJobsHandler(deps: SettlingDependencies) {
   return createJobHandler(deps, failDeadJobs, 'dead jobs processed');
 }

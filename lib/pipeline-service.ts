@@ -18,6 +18,7 @@ import { createLogger } from './logger';
 import { createMetrics, METRIC_SERVICE, PipelineMetrics } from './metrics';
 import { createLimiter } from './pipeline/concurrency';
 import { DEFAULT_CONTENT_TIMING } from './pipeline/content-publisher';
+import type { SettlingDependencies } from './pipeline/image-failure';
 import { type FetchPolicy, openImage } from './pipeline/image-fetcher';
 import type { ImageJobQueue } from './pipeline/image-jobs';
 import type { SweepDependencies } from './pipeline/pending-sweep';
@@ -38,14 +39,46 @@ export interface PipelineClients {
   eventBridge?: EventBridgeClient;
 }
 
-/** The image pipeline's dependencies, built once per process from its configuration. */
+/**
+ * What the dead-job consumer and the sweeper need, built once per process: no S3 or EventBridge client,
+ * so their bundles hold neither (esbuild leaves out what nothing here reaches).
+ */
+export function createSettlingDependencies(
+  config: PipelineConfig,
+  clients: PipelineClients = {},
+): SettlingDependencies {
+  const logger = createLogger({ level: config.logLevel });
+  const metrics = createMetrics(METRIC_SERVICE.pipeline, logger);
+  const dynamo = clients.dynamo ?? documentClientFor(config);
+  const sqs = clients.sqs ?? createSqsClient(config);
+  const jobs: ImageJobQueue = config.renderQueueUrl
+    ? new SqsImageJobQueue(sqs, config.renderQueueUrl)
+    : {
+        enqueue: async () => {
+          throw new Error('no image job queue: RENDER_QUEUE_URL is not set');
+        },
+      };
+  const deadLetters: DeadLetterSink = config.deadLetterQueueUrl
+    ? new SqsDeadLetterSink(sqs, config.deadLetterQueueUrl)
+    : new FileDeadLetterSink(config.deadLetterFile ?? '.local/dead-letters.jsonl', logger);
+  return {
+    statuses: new DynamoImageStatusStore(dynamo, config.tableName),
+    deadLetters,
+    jobs,
+    logger,
+    metrics,
+    pipelineMetrics: new PipelineMetrics(metrics),
+  };
+}
+
+/** The image pipeline's dependencies (the stream consumer's, and the renderer's but for sharp). */
 export function createPipelineDependencies(
   config: PipelineConfig,
   clients: PipelineClients = {},
 ): PipelineDependencies {
-  const logger = createLogger({ level: config.logLevel });
-  const metrics = createMetrics(METRIC_SERVICE.pipeline, logger);
   const dynamo = clients.dynamo ?? documentClientFor(config);
+  const sqs = clients.sqs ?? createSqsClient(config);
+  const settling = createSettlingDependencies(config, { ...clients, dynamo, sqs });
   const s3 =
     clients.s3 ??
     new S3Client({
@@ -67,26 +100,15 @@ export function createPipelineDependencies(
     connectTimeoutMs: config.connectTimeoutMs,
     totalTimeoutMs: config.totalTimeoutMs,
   };
-  const sqs = clients.sqs ?? createSqsClient(config);
-  const jobs: ImageJobQueue = config.renderQueueUrl
-    ? new SqsImageJobQueue(sqs, config.renderQueueUrl)
-    : {
-        enqueue: async () => {
-          throw new Error('no image job queue: RENDER_QUEUE_URL is not set');
-        },
-      };
-  const deadLetters: DeadLetterSink = config.deadLetterQueueUrl
-    ? new SqsDeadLetterSink(sqs, config.deadLetterQueueUrl)
-    : new FileDeadLetterSink(config.deadLetterFile ?? '.local/dead-letters.jsonl', logger);
   const events: SettledEventSink = config.eventBusName
     ? new EventBridgeSettledSink(
         clients.eventBridge ?? new EventBridgeClient({ region: config.region }),
         config.eventBusName,
-        deadLetters,
+        settling.deadLetters,
       )
     : new FileSettledSink(config.settledEventsFile ?? '.local/events.jsonl');
   return {
-    statuses: new DynamoImageStatusStore(dynamo, config.tableName),
+    ...settling,
     events,
     cdnBaseUrl: config.cdnBaseUrl,
     objects: new S3ImageObjectStore(s3, config.bucketName),
@@ -96,11 +118,6 @@ export function createPipelineDependencies(
     contentTiming: DEFAULT_CONTENT_TIMING,
     open: (url, known) => openImage(url, policy, undefined, known),
     urls: new DynamoKnownUrlStore(dynamo, config.tableName),
-    deadLetters,
-    jobs,
-    logger,
-    metrics,
-    pipelineMetrics: new PipelineMetrics(metrics),
     maxAttempts: config.maxCopyAttempts,
     retryBaseDelaySeconds: config.retryBaseDelaySeconds,
     skuConcurrency: config.skuConcurrency,
@@ -108,7 +125,7 @@ export function createPipelineDependencies(
   };
 }
 
-/** The pending sweeper's dependencies: the pipeline's, the pending index and the jobs queue's backlog. */
+/** The pending sweeper's dependencies: the settling ones, the pending index and the jobs queue's backlog. */
 export function createSweepDependencies(
   config: PipelineConfig & { renderQueueUrl: string },
   clients: PipelineClients = {},
@@ -117,7 +134,7 @@ export function createSweepDependencies(
   const sqs = clients.sqs ?? createSqsClient(config);
   const queue = new SqsImageJobQueue(sqs, config.renderQueueUrl);
   return {
-    ...createPipelineDependencies(config, { ...clients, dynamo, sqs }),
+    ...createSettlingDependencies(config, { ...clients, dynamo, sqs }),
     jobs: queue,
     pending: new DynamoPendingIndex(dynamo, config.tableName),
     jobBacklog: () => queue.backlog(),

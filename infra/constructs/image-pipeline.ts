@@ -139,7 +139,6 @@ export class ImagePipeline extends Construct {
       });
       fn.allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table.tableArn]);
       fn.allow(['sqs:SendMessage'], [this.deadLetters.queueArn, this.jobs.queueArn]);
-      fn.allow(['events:PutEvents'], [this.events.eventBusArn]);
       return fn;
     };
     // The stream consumer enqueues and releases: milliseconds a record, so little memory and time.
@@ -150,6 +149,8 @@ export class ImagePipeline extends Construct {
       { memorySize: 1024, timeout: Duration.minutes(1) },
     );
     this.processStream = processStream;
+    // Events go out from the settlement mark's stream record: the stream consumer alone puts them.
+    processStream.allow(['events:PutEvents'], [this.events.eventBusArn]);
     // sharp renders about 1.6× faster per core on x86_64 than on Graviton, more than arm64's 20 %
     // lower price per GB-second makes up (README: Storefront variants). Sized by RENDERER above.
     this.renderImages = pipelineFunction(

@@ -1,5 +1,19 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { StoredImage } from '../domain/image';
 import type { CopyDependencies } from './copy-image';
+import type { ImageJobQueue } from './image-jobs';
+
+/**
+ * What the functions that only settle images work with (the dead-job consumer and the sweeper): the
+ * item, the jobs' queue, dead letters and their logs and metrics. No S3 and no EventBridge: a set's
+ * event goes out from its mark's stream record, through the stream consumer.
+ */
+export interface SettlingDependencies
+  extends Pick<CopyDependencies, 'statuses' | 'deadLetters' | 'pipelineMetrics' | 'logger'> {
+  jobs: ImageJobQueue;
+  /** Powertools' metrics buffer (flushed by its middleware). */
+  metrics: Metrics;
+}
 
 /**
  * Fails a pending image for good after the pipeline gave up on it (its job dead-lettered, or every

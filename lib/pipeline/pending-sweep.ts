@@ -1,6 +1,6 @@
-import { failPendingImage } from './image-failure';
+import { failPendingImage, type SettlingDependencies } from './image-failure';
 import type { ImageJob } from './image-jobs';
-import { announceSettled, type PipelineDependencies } from './process-changes';
+import { announceSettled } from './process-changes';
 
 /** A SKU whose set had a pending image when last written or swept, as the pending index lists it. */
 export interface PendingSet {
@@ -26,7 +26,7 @@ export interface PendingIndex {
   clear(sku: string, revision: number): Promise<boolean>;
 }
 
-export interface SweepDependencies extends PipelineDependencies {
+export interface SweepDependencies extends SettlingDependencies {
   pending: PendingIndex;
   /** Jobs waiting in the queue; while some wait, an old pending image may simply be waiting its turn. */
   jobBacklog(): Promise<number>;

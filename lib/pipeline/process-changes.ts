@@ -4,6 +4,7 @@ import { groupBySku, type ImageSetChangeRecord, workFor } from './changes';
 import { mapWithConcurrency } from './concurrency';
 import { releaseContent } from './content-publisher';
 import type { CopyDependencies } from './copy-image';
+import type { SettlingDependencies } from './image-failure';
 import type { ImageJob, ImageJobQueue } from './image-jobs';
 import { legacyCopyKey, objectKey } from './object-key';
 import type { SettledEventSink } from './ports';
@@ -13,7 +14,7 @@ import { markIfSettled, type SettlementPorts, settledDetail } from './settlement
  * What every pipeline function works with. The renderer adds a renderer (`RenderingDependencies` in
  * render-jobs.ts): only its bundle loads sharp, so the others start without it.
  */
-export interface PipelineDependencies extends Omit<CopyDependencies, 'render'> {
+export interface PipelineDependencies extends Omit<CopyDependencies, 'render'>, SettlingDependencies {
   /** Powertools' metrics buffer (flushed by its middleware); the pipeline counts into `pipelineMetrics`. */
   metrics: Metrics;
   /** Where `ProductImagesSettled` events go, and the CDN base their `cdn_url`s are built on. */
@@ -117,7 +118,10 @@ export async function processChanges(
  * event is published from that mark's stream record (`publishSettled`), so it is never lost to a stop
  * between the two.
  */
-export async function announceSettled(sku: string, deps: PipelineDependencies): Promise<void> {
+export async function announceSettled(
+  sku: string,
+  deps: Pick<PipelineDependencies, 'statuses' | 'logger'>,
+): Promise<void> {
   const marked = await markIfSettled(sku, settlementPorts(deps));
   if (!marked) return;
   deps.logger.info('set settled', { sku, version: marked.version, images: marked.images.length });
@@ -131,7 +135,7 @@ export async function publishSettled(set: ImageSet, deps: PipelineDependencies):
   deps.logger.info('settled event published', { id: detail.id, images: detail.images.length });
 }
 
-function settlementPorts(deps: PipelineDependencies): SettlementPorts {
+function settlementPorts(deps: Pick<PipelineDependencies, 'statuses'>): SettlementPorts {
   return {
     find: (sku) => deps.statuses.find(sku),
     markAnnounced: (sku, version) => deps.statuses.markAnnounced(sku, version),

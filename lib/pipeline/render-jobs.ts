@@ -1,6 +1,6 @@
 import { mapWithConcurrency } from './concurrency';
 import { type CopyDependencies, copyImage } from './copy-image';
-import { failPendingImage } from './image-failure';
+import { failPendingImage, type SettlingDependencies } from './image-failure';
 import { type ImageJob, MAX_JOB_DELAY_SECONDS } from './image-jobs';
 import { announceSettled, type PipelineDependencies } from './process-changes';
 
@@ -117,7 +117,7 @@ export const DEAD_JOB_REASON = 'rendering kept failing';
  */
 export async function failDeadJobs(
   jobs: readonly ReceivedJob[],
-  deps: PipelineDependencies,
+  deps: SettlingDependencies,
 ): Promise<JobBatchOutcome> {
   const outcome: JobBatchOutcome = { failed: [], settled: 0, skipped: 0, retried: 0 };
   for (const received of jobs) {

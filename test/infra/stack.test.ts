@@ -120,7 +120,6 @@ describe('functions', () => {
         'dynamodb:GetItem',
         'dynamodb:Query',
         'dynamodb:UpdateItem',
-        'events:PutEvents',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'sqs:GetQueueAttributes',
@@ -703,8 +702,18 @@ describe('completion events', () => {
       (statement) => statement.Action === 'events:PutEvents',
     );
     expect(JSON.stringify(pipeline?.Resource)).toContain('Events');
-    for (const prefix of ['GetImagesRole', 'PostImagesRole', 'AuthorizeRequestRole']) {
-      expect(actionsOf(statementsOf(prod, prefix))).not.toContain('events:PutEvents');
+    // Only the stream consumer puts events (from the settlement mark's stream record).
+    for (const prefix of [
+      'GetImagesRole',
+      'PostImagesRole',
+      'AuthorizeRequestRole',
+      'RenderImagesRole',
+      'FailDeadJobsRole',
+      'SweepPendingRole',
+    ]) {
+      const statements = statementsOf(prod, prefix);
+      expect(statements.length, prefix).toBeGreaterThan(0);
+      expect(actionsOf(statements), prefix).not.toContain('events:PutEvents');
     }
     prod.hasOutput('EventBusName', {});
   });

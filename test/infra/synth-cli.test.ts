@@ -164,6 +164,18 @@ describe('what a cold start loads', () => {
     }
   });
 
+  it('the dead-job consumer and the sweeper hold no S3 or EventBridge client (they only settle images)', () => {
+    const settling = bundles().filter(({ description }) => /dead jobs|sweeper/.test(description));
+    expect(settling).toHaveLength(2);
+    for (const { description, bundle } of settling) {
+      const code = readFileSync(bundle, 'utf8');
+      expect(code, description).not.toMatch(/"PutObject"|"PutEvents"|AmazonS3/);
+      expect(code, description).toMatch(/"SendMessage"/);
+    }
+    const stream = bundles().find(({ description }) => description.includes('stream consumer'));
+    expect(readFileSync(stream?.bundle ?? '', 'utf8')).toMatch(/"PutObject"|"DeleteObjects"/);
+  });
+
   it("the API functions load none of Node's web streams", async () => {
     const api = bundles().filter(({ description }) => /GET|POST|authorizer/.test(description));
     expect(api).toHaveLength(3);
