@@ -8,7 +8,7 @@ import type { SettlingDependencies } from './image-failure';
 import type { ImageJob, ImageJobQueue } from './image-jobs';
 import { legacyCopyKey, objectKey } from './object-key';
 import type { SettledEventSink } from './ports';
-import { markIfSettled, type SettlementPorts, settledDetail } from './settlement';
+import { markIfSettled, settledDetail } from './settlement';
 
 /**
  * What every pipeline function works with. The renderer adds a renderer (`RenderingDependencies` in
@@ -122,7 +122,7 @@ export async function announceSettled(
   sku: string,
   deps: Pick<PipelineDependencies, 'statuses' | 'logger'>,
 ): Promise<void> {
-  const marked = await markIfSettled(sku, settlementPorts(deps));
+  const marked = await markIfSettled(sku, deps.statuses);
   if (!marked) return;
   deps.logger.info('set settled', { sku, version: marked.version, images: marked.images.length });
 }
@@ -133,11 +133,4 @@ export async function publishSettled(set: ImageSet, deps: PipelineDependencies):
   await deps.events.publish(detail);
   deps.pipelineMetrics.settledEventPublished();
   deps.logger.info('settled event published', { id: detail.id, images: detail.images.length });
-}
-
-function settlementPorts(deps: Pick<PipelineDependencies, 'statuses'>): SettlementPorts {
-  return {
-    find: (sku) => deps.statuses.find(sku),
-    markAnnounced: (sku, version) => deps.statuses.markAnnounced(sku, version),
-  };
 }

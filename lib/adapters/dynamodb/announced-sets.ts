@@ -1,10 +1,8 @@
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AnnouncedSet, AnnouncedSets } from '../../events/resend';
-import { everyItem, readItem } from './client';
+import { readItem, scanEvery } from './client';
 import { toImageSet } from './product-listing';
 import { ITEM_PREFIXES, keys } from './table-schema';
-
-const PAGE_SIZE = 100;
 
 function announced(item: Record<string, unknown>): AnnouncedSet {
   return {
@@ -27,17 +25,11 @@ export class DynamoAnnouncedSets implements AnnouncedSets {
   }
 
   async *since(isoTime: string): AsyncIterable<AnnouncedSet> {
-    const items = everyItem((start) =>
-      this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ExclusiveStartKey: start,
-          Limit: PAGE_SIZE,
-          FilterExpression: 'begins_with(pk, :sku) AND announcedAt >= :since',
-          ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':since': isoTime },
-        }),
-      ),
-    );
+    const items = scanEvery(this.client, {
+      TableName: this.tableName,
+      FilterExpression: 'begins_with(pk, :sku) AND announcedAt >= :since',
+      ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':since': isoTime },
+    });
     for await (const item of items) yield announced(item);
   }
 }

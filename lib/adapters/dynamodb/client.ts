@@ -1,5 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+  type ScanCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { StorageUnavailableError } from '../../domain/errors';
 
 export interface DynamoConnection {
@@ -57,6 +62,19 @@ export async function* everyItem(
     for (const item of result.Items ?? []) yield item;
     start = result.LastEvaluatedKey;
   } while (start);
+}
+
+/** Items one Scan page reads at most: small pages keep an operator's walk from starving the API. */
+const SCAN_PAGE_SIZE = 100;
+
+/** Every item a filtered Scan finds, page after page. For operators' commands: the API and the pipeline never scan. */
+export function scanEvery(
+  client: DynamoDBDocumentClient,
+  scan: Pick<ScanCommandInput, 'TableName' | 'FilterExpression' | 'ExpressionAttributeValues'>,
+): AsyncIterable<Item> {
+  return everyItem((start) =>
+    client.send(new ScanCommand({ ...scan, ExclusiveStartKey: start, Limit: SCAN_PAGE_SIZE })),
+  );
 }
 
 /** A conditional write whose condition did not hold. */

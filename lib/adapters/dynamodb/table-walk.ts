@@ -1,12 +1,9 @@
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableEntry, TableWalk } from '../../rerender/rerender';
-import { everyItem } from './client';
+import { scanEvery } from './client';
 import { type ContentItem, toRecord } from './content-store';
 import { toImageSet } from './product-listing';
 import { contentOfKey, ITEM_PREFIXES, skuOfKey } from './table-schema';
-
-/** Items one Scan page reads at most: small pages keep the walk from starving the API of capacity. */
-const PAGE_SIZE = 100;
 
 /**
  * Every SKU and content item of the table, one Scan page at a time (other items are skipped by the
@@ -19,17 +16,11 @@ export class DynamoTableWalk implements TableWalk {
   ) {}
 
   async *entries(): AsyncIterable<TableEntry> {
-    const items = everyItem((start) =>
-      this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ExclusiveStartKey: start,
-          Limit: PAGE_SIZE,
-          FilterExpression: 'begins_with(pk, :sku) OR begins_with(pk, :content)',
-          ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':content': ITEM_PREFIXES.content },
-        }),
-      ),
-    );
+    const items = scanEvery(this.client, {
+      TableName: this.tableName,
+      FilterExpression: 'begins_with(pk, :sku) OR begins_with(pk, :content)',
+      ExpressionAttributeValues: { ':sku': ITEM_PREFIXES.sku, ':content': ITEM_PREFIXES.content },
+    });
     for await (const item of items) {
       const pk = String(item.pk);
       const sha256 = contentOfKey(pk);
