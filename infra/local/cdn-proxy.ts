@@ -1,8 +1,9 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createLogger, type Logger } from '../../lib/logger';
 import { CDN_CUSTOM_HEADERS } from '../cdn/response-headers';
 import { loadVariantRouter, type ViewerRequest } from '../cdn/variant-router';
+import { createGuardedServer, relayBody } from './guarded-server';
 import { listen } from './service';
 
 export interface RunningCdnProxy {
@@ -37,9 +38,11 @@ const PASSED_ON = ['content-type', 'content-length', 'etag', 'last-modified'];
 export async function startCdnProxy(options: {
   originBaseUrl: string;
   port?: number;
+  logger?: Logger;
 }): Promise<RunningCdnProxy> {
   const route = loadVariantRouter();
-  const server = createServer(async (request, response) => {
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const server = createGuardedServer('cdn', logger, async (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -51,7 +54,12 @@ export async function startCdnProxy(options: {
         for (const { value } of entry.multiValue ?? [entry]) query.append(name, value);
       }
       const target = `${options.originBaseUrl}${routed.uri}${query.size > 0 ? `?${query}` : ''}`;
-      const upstream = await fetch(target, { method: request.method });
+      // A viewer that goes away ends the origin request too: nothing stays open on its behalf.
+      const origin = new AbortController();
+      response.once('close', () => {
+        if (!response.writableFinished) origin.abort();
+      });
+      const upstream = await fetch(target, { method: request.method, signal: origin.signal });
       const headers: Record<string, string> = {
         ...CDN_CUSTOM_HEADERS,
         'X-Content-Type-Options': 'nosniff',
@@ -65,8 +73,10 @@ export async function startCdnProxy(options: {
         response.end();
         return;
       }
-      Readable.fromWeb(upstream.body as WebReadableStream).pipe(response);
-    } catch {
+      await relayBody(upstream.body as WebReadableStream, response, logger, () => origin.abort());
+    } catch (error) {
+      if (response.destroyed) return; // the viewer left before the origin answered
+      logger.debug('cdn: origin unreachable', { error: (error as Error).message });
       if (!response.headersSent) response.writeHead(502, { 'Content-Type': 'text/plain' });
       response.end('origin unreachable\n');
     }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { PayloadTooLargeError } from '../../lib/domain/errors';
 import { jsonResponse } from '../../lib/http/responses';
+import { createLogger, type Logger } from '../../lib/logger';
+import { createGuardedServer, relayBody } from './guarded-server';
 import { localLambdaContext } from './lambda-context';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -41,6 +43,10 @@ function readBody(request: IncomingMessage): Promise<Buffer | null> {
     });
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
+    // A connection reset before the body's end: whichever of 'error' and 'close' comes, the body never will.
+    request.on('close', () => {
+      if (!request.complete) reject(new Error('request body cut short'));
+    });
   });
 }
 
@@ -97,7 +103,7 @@ export function toProxyEvent(request: IncomingMessage, body: Buffer): APIGateway
   };
 }
 
-function send(response: ServerResponse, result: APIGatewayProxyResult): void {
+function send(response: ServerResponse, result: APIGatewayProxyResult, logger: Logger): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
@@ -106,38 +112,55 @@ function send(response: ServerResponse, result: APIGatewayProxyResult): void {
     ? Buffer.from(result.body, 'base64')
     : Buffer.from(result.body ?? '', 'utf8');
   response.writeHead(result.statusCode, { ...headers, 'Content-Length': String(body.length) });
-  response.end(body);
+  return relayBody(body, response, logger);
 }
 
 /** The local stand-in for API Gateway: the same events, the same handlers. */
-export function createLocalServer(routes: LocalRoutes): Server {
-  return createServer(async (request, response) => {
+export function createLocalServer(
+  routes: LocalRoutes,
+  logger: Logger = createLogger({ level: 'silent' }),
+): Server {
+  return createGuardedServer('api', logger, async (request, response) => {
     const file = routes.files?.get(new URL(request.url ?? '/', 'http://localhost').pathname);
     if (file && (request.method === 'GET' || request.method === 'HEAD')) {
+      let bytes: Buffer;
       try {
-        const bytes = typeof file.bytes === 'function' ? await file.bytes() : file.bytes;
-        response.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(bytes.length) });
-        response.end(request.method === 'HEAD' ? undefined : bytes);
+        bytes = typeof file.bytes === 'function' ? await file.bytes() : file.bytes;
       } catch {
         response
           .writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' })
           .end('could not build this page\n');
-      }
-      return;
-    }
-    try {
-      const body = await readBody(request);
-      if (body === null) {
-        const error = new PayloadTooLargeError(GATEWAY_MAX_BODY_BYTES);
-        send(response, jsonResponse(413, error.body));
         return;
       }
-      const event = toProxyEvent(request, body);
-      const handler = event.httpMethod === 'POST' ? routes.post : routes.other;
-      send(response, await handler(event, localLambdaContext('api', 30_000)));
-    } catch {
-      // The handlers answer every error themselves; reaching here means the envelope itself failed.
-      send(response, jsonResponse(502, { detail: 'Bad gateway.' }));
+      response.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(bytes.length) });
+      if (request.method === 'HEAD') response.end();
+      else await relayBody(bytes, response, logger);
+      return;
     }
+    let body: Buffer | null;
+    try {
+      body = await readBody(request);
+    } catch (error) {
+      // The client reset its connection before its body ended: it asked for nothing, and waits for nothing.
+      logger.debug('api: request body cut short', { error: (error as Error).message });
+      response.destroy();
+      return;
+    }
+    if (body === null) {
+      const error = new PayloadTooLargeError(GATEWAY_MAX_BODY_BYTES);
+      await send(response, jsonResponse(413, error.body), logger);
+      return;
+    }
+    const event = toProxyEvent(request, body);
+    const handler = event.httpMethod === 'POST' ? routes.post : routes.other;
+    let result: APIGatewayProxyResult;
+    try {
+      result = await handler(event, localLambdaContext('api', 30_000));
+    } catch (error) {
+      // The handlers answer every error themselves; reaching here means the envelope itself failed.
+      logger.error('api: handler threw', { method: event.httpMethod, path: event.path, error });
+      result = jsonResponse(502, { detail: 'Bad gateway.' });
+    }
+    await send(response, result, logger);
   });
 }

@@ -222,7 +222,8 @@ export function listen(server: Server, port: number, host = '127.0.0.1'): Promis
 export async function startApiServer(
   routes: LocalRoutes,
   port: number,
+  logger?: Logger,
 ): Promise<{ baseUrl: string; server: Server }> {
-  const server = createLocalServer(routes);
+  const server = createLocalServer(routes, logger);
   return { baseUrl: await listen(server, port), server };
 }

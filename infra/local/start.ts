@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     // The CDN: the deployed CloudFront Function's code in front of the S3 server.
     const cdn = await startCdnProxy({
       originBaseUrl: s3.publicBaseUrl,
+      logger,
       port: process.env.CDN_PORT ? Number(process.env.CDN_PORT) : 0,
     });
     stops.push(() => cdn.stop());
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
         ...localSiteFiles(),
       ]),
     };
-    const { baseUrl, server } = await startApiServer(routes, port);
+    const { baseUrl, server } = await startApiServer(routes, port, logger);
     stops.push(() => new Promise((done) => server.close(() => done())));
     const tellsProgress = level === 'debug' || level === 'info';
     const poller = await startLocalPipeline(environment, {

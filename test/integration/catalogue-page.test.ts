@@ -1,18 +1,13 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
+import { browserMissing, launchBrowser } from '../helpers/browser';
 import { fixtureImages, fixturesMissing, hasFixtures } from '../helpers/fixtures';
 import { settled, useTestApi } from '../helpers/local-api';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 import { alphaPng, photoJpeg } from '../helpers/photos';
 
-/** Debian's `chromium` package (CI installs it); no browser is downloaded. */
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (path): path is string => Boolean(path && existsSync(path)),
-);
-// Outside CI a machine without Chromium skips this file, saying so; CI installs it, so there it runs.
-const skip = !CHROMIUM && !process.env.CI;
+const skip = browserMissing;
 
 const t = useTestApi({ withPipeline: true });
 let origin: Origin;
@@ -20,13 +15,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   if (skip) return;
-  if (!CHROMIUM) throw new Error('Chromium is missing: apt-get install chromium (or set CHROMIUM_PATH)');
   origin = await startOrigin('127.0.0.1');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-  });
+  browser = await launchBrowser();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
