@@ -1,3 +1,10 @@
+import {
+  parseSwatchWidths,
+  parseTileAspects,
+  parseTileFill,
+  parseTileWidths,
+  type TileSettings,
+} from './domain/storefront-slots';
 import { DEFAULT_AVIF_EFFORT, parseVariantWidths } from './domain/variant-ladder';
 import { type LogLevel, parseLogLevel } from './logger';
 
@@ -55,6 +62,22 @@ function variantWidths(env: Environment): number[] {
     return parseVariantWidths(env.VARIANT_WIDTHS);
   } catch (error) {
     throw new ConfigurationError((error as Error).message);
+  }
+}
+
+/** The grid tiles and swatches rendered (`TILE_ASPECTS`, `TILE_WIDTHS`, `TILE_FILL`, `SWATCH_WIDTHS`). */
+function storefrontSlots(env: Environment): { tiles: TileSettings; swatchWidths: number[] } {
+  try {
+    return {
+      tiles: {
+        aspects: parseTileAspects(env.TILE_ASPECTS),
+        widths: parseTileWidths(env.TILE_WIDTHS),
+        fillPercent: parseTileFill(env.TILE_FILL),
+      },
+      swatchWidths: parseSwatchWidths(env.SWATCH_WIDTHS),
+    };
+  } catch (error) {
+    throw new ConfigurationError(`environment variable ${(error as Error).message}`);
   }
 }
 
@@ -121,6 +144,10 @@ export interface PipelineConfig {
   imagesInFlight: number;
   /** The ladder's widths (`VARIANT_WIDTHS`). */
   variantWidths: number[];
+  /** Grid tiles (`TILE_ASPECTS`, `TILE_WIDTHS`, `TILE_FILL`). */
+  tiles: TileSettings;
+  /** Square swatch rungs (`SWATCH_WIDTHS`). */
+  swatchWidths: number[];
   avifEffort: number;
   deadLetterQueueUrl?: string;
   deadLetterFile?: string;
@@ -165,6 +192,7 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     renderConcurrency: positiveInteger(env, 'RENDER_CONCURRENCY', 2),
     imagesInFlight: positiveInteger(env, 'IMAGES_IN_FLIGHT', 16),
     variantWidths: variantWidths(env),
+    ...storefrontSlots(env),
     avifEffort: avifEffort(env),
     deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL || undefined,
     deadLetterFile: env.DEAD_LETTER_FILE || undefined,

@@ -15,7 +15,13 @@ import type { RerenderDependencies } from './rerender/rerender';
 
 /** The configured ladder. */
 function ladderOptions(config: PipelineConfig): RenderOptions {
-  return { widths: config.variantWidths, avifEffort: config.avifEffort, maxPixels: DEFAULT_MAX_PIXELS };
+  return {
+    widths: config.variantWidths,
+    tiles: config.tiles,
+    swatchWidths: config.swatchWidths,
+    avifEffort: config.avifEffort,
+    maxPixels: DEFAULT_MAX_PIXELS,
+  };
 }
 
 /** The renderer function's dependencies: the pipeline's, and the configured ladder's renderer. */

@@ -51,6 +51,7 @@ const schemas = {
       'thumbhash',
       'dominant_color',
       'variants',
+      'tiles',
     ],
     additionalProperties: false,
     properties: {
@@ -102,9 +103,31 @@ const schemas = {
       variants: {
         type: 'array',
         description:
-          "The renditions, largest first (empty until `ready`, and for an image published without renditions, such as an animated AVIF): the ladder's widths the original covers and, between rungs, its own width. For `srcset` and `<picture>`.",
+          "The renditions, largest first (empty until `ready`, and for an image published without renditions, such as an animated AVIF): the ladder's widths the original covers and, between rungs, its own width. A swatch (`image_type: swatch`) lists its square swatch renditions instead (`SWATCH_WIDTHS`, default 64, 128, 192), and its `cdn_url?width=N` serves them. For `srcset` and `<picture>`.",
         items: ref('Variant'),
       },
+      tiles: {
+        type: 'array',
+        description:
+          "Grid tiles of the deployment's tile aspects (`TILE_ASPECTS`, default `1:1`), smallest first, when `ready` (empty for a swatch, an animation, and contents rendered before tiles existed until `npm run rerender`): a packshot trimmed, centred and padded on its own backdrop; a photo within 25 % of the aspect cropped to it, any other padded whole on its edges' colour; never enlarged. `cdn_url?width=N&height=M` serves the tile of the aspect within 5 % of N:M at the smallest tile width at least N.",
+        items: ref('Tile'),
+      },
+    },
+  },
+  Tile: {
+    type: 'object',
+    required: ['aspect', 'width', 'height', 'format', 'url'],
+    additionalProperties: false,
+    properties: {
+      aspect: {
+        type: 'string',
+        pattern: '^[1-9][0-9]?:[1-9][0-9]?$',
+        description: '`width:height`, such as `1:1`.',
+      },
+      width: { type: 'integer', minimum: 1 },
+      height: { type: 'integer', minimum: 1 },
+      format: { type: 'string', enum: [...VARIANT_FORMATS] },
+      url: { type: 'string', format: 'uri' },
     },
   },
   Variant: {

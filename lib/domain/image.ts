@@ -1,7 +1,21 @@
 export const IMAGE_TYPES = ['default', 'swatch'] as const;
 export type ImageType = (typeof IMAGE_TYPES)[number];
 
-import { contentKeys, type Variant, type VariantFormat } from './variant-ladder';
+import { type TileAspect, tileHeight } from './storefront-slots';
+import { contentKeys, SWATCH_VIEW, type Variant, type VariantFormat } from './variant-ladder';
+
+/**
+ * One tile set of an image as stored: a few bytes whatever its rungs and formats (the formats are the
+ * variants'), since every per-image field counts against the SKU item's 400 KB.
+ */
+export interface TileSetFacts {
+  /** `1:1` */
+  aspect: string;
+  /** Its name in keys: aspect and fill (`1x1f90`). */
+  set: string;
+  /** Ascending. */
+  widths: number[];
+}
 
 export type ImageStatus = 'pending' | 'ready' | 'failed';
 
@@ -31,6 +45,10 @@ export interface ImageCopy {
   dominant_color?: string;
   /** The renditions, largest first; their URLs are built at read time. */
   variants?: Variant[];
+  /** Grid tiles; listed for images that are not swatches. */
+  tiles?: TileSetFacts[];
+  /** Square swatch rungs; a swatch image's `variants` and `?width=N` are these. */
+  swatches?: number[];
   /** Transient copy failures so far; internal, never shown in answers. */
   attempts?: number;
 }
@@ -71,6 +89,16 @@ export interface ImageView {
   thumbhash: string | null;
   dominant_color: string | null;
   variants: VariantView[];
+  tiles: TileView[];
+}
+
+/** One grid tile as answers show it: what `cdn_url?width=N&height=M` serves. */
+export interface TileView {
+  aspect: string;
+  width: number;
+  height: number;
+  format: VariantFormat;
+  url: string;
 }
 
 export interface VariantView {
@@ -109,15 +137,73 @@ export interface ViewOptions {
   cdnBaseUrl: string;
 }
 
+function aspectOf(name: string): TileAspect {
+  const [width = 1, height = 1] = name.split(':').map(Number);
+  return { width, height };
+}
+
+/** The formats of an image's renditions, best first: its tiles and swatches have the same. */
+function formatsOf(variants: readonly Variant[]): VariantFormat[] {
+  return [...new Set(variants.map((variant) => variant.format))];
+}
+
+/**
+ * What an image shows: a swatch (with swatch renditions) its swatch rungs as `variants` and a `cdn_url`
+ * whose `?width=N` picks them; any other image its ladder and its tiles. Both are rendered for every
+ * content, so a re-POST that changes `image_type` changes the answer at once, and every URL given
+ * before keeps working.
+ */
+function renditionsOf(image: StoredImage, key: string, sha256: string, options: ViewOptions) {
+  const variants = image.variants ?? [];
+  const formats = formatsOf(variants);
+  const url = (objectKey: string) => publicUrl(options.cdnBaseUrl, objectKey);
+  if (image.image_type === 'swatch' && image.swatches && image.swatches.length > 0) {
+    return {
+      cdnUrl: url(`${key}/${SWATCH_VIEW}`),
+      variants: [...image.swatches]
+        .sort((a, b) => b - a)
+        .flatMap((width) =>
+          formats.map((format) => ({
+            width,
+            height: width,
+            format,
+            url: url(contentKeys.swatch(sha256, width, format)),
+          })),
+        ),
+      tiles: [],
+    };
+  }
+  return {
+    cdnUrl: url(key),
+    variants: variants.map((variant) => ({
+      ...variant,
+      url: url(contentKeys.variant(sha256, variant.width, variant.format)),
+    })),
+    tiles: (image.tiles ?? []).flatMap((tileSet) =>
+      tileSet.widths.flatMap((width) =>
+        formats.map((format) => ({
+          aspect: tileSet.aspect,
+          width,
+          height: tileHeight(aspectOf(tileSet.aspect), width),
+          format,
+          url: url(contentKeys.tile(sha256, tileSet.set, width, format)),
+        })),
+      ),
+    ),
+  };
+}
+
 export function toImageView(image: StoredImage, options: ViewOptions): ImageView {
   const key = image.status === 'ready' ? copyKey(image) : null;
+  const shown =
+    key !== null && image.content_sha256 ? renditionsOf(image, key, image.content_sha256, options) : null;
   return {
     id: image.id,
     url: image.url,
     order: image.order,
     image_type: image.image_type,
     status: image.status,
-    cdn_url: key === null ? null : publicUrl(options.cdnBaseUrl, key),
+    cdn_url: key === null ? null : (shown?.cdnUrl ?? publicUrl(options.cdnBaseUrl, key)),
     error: image.error ?? null,
     width: image.width ?? null,
     height: image.height ?? null,
@@ -126,16 +212,8 @@ export function toImageView(image: StoredImage, options: ViewOptions): ImageView
     content_sha256: image.content_sha256 ?? null,
     thumbhash: image.thumbhash ?? null,
     dominant_color: image.dominant_color ?? null,
-    variants:
-      image.status === 'ready' && image.content_sha256
-        ? (image.variants ?? []).map((variant) => ({
-            ...variant,
-            url: publicUrl(
-              options.cdnBaseUrl,
-              contentKeys.variant(image.content_sha256 as string, variant.width, variant.format),
-            ),
-          }))
-        : [],
+    variants: shown?.variants ?? [],
+    tiles: shown?.tiles ?? [],
   };
 }
 

@@ -4,8 +4,11 @@
  * choice from the URL alone; a property test holds the two to each other.
  */
 
-/** Shopify's `image_tag` srcset widths; a deployment may set others with `VARIANT_WIDTHS`. */
-export const DEFAULT_VARIANT_WIDTHS: readonly number[] = [352, 832, 1200, 1920];
+/**
+ * Shopify's `image_tag` srcset widths, and 160 below them for cart and thumbnail slots (about 80 px
+ * wide, 160 at 2x); a deployment may set others with `VARIANT_WIDTHS`.
+ */
+export const DEFAULT_VARIANT_WIDTHS: readonly number[] = [160, 352, 832, 1200, 1920];
 
 /**
  * At the quality in use, over real photos, effort 1 still meets the equal-quality target for 3 % more
@@ -46,8 +49,11 @@ export interface Variant {
  */
 export const OWN_WIDTH_TOLERANCE = 0.1;
 
-/** At most this many widths in `VARIANT_WIDTHS`: every rung lists in the original's key. */
-export const MAX_LADDER_WIDTHS = 16;
+/**
+ * At most this many widths in `VARIANT_WIDTHS`: every rung lists in the original's key and on every
+ * image of the SKU's item, whose 400 KB must hold the largest settings (test/unit/item-size.test.ts).
+ */
+export const MAX_LADDER_WIDTHS = 10;
 
 /**
  * The widths an original of `originalWidth` pixels is rendered to, largest first: the ladder's widths
@@ -78,7 +84,7 @@ export function rungFor(ladder: readonly number[], requested: number): number {
   return ascending.find((width) => width >= requested) ?? (ascending[ascending.length - 1] as number);
 }
 
-/** Parses `VARIANT_WIDTHS` (`"352,832,1200,1920"`): 1 to 16 positive integers up to 8,192. */
+/** Parses `VARIANT_WIDTHS` (`"352,832,1200,1920"`): 1 to 10 positive integers up to 8,192. */
 export function parseVariantWidths(text: string | undefined): number[] {
   if (text === undefined || text.trim() === '') return [...DEFAULT_VARIANT_WIDTHS];
   const widths = text.split(',').map((part) => Number(part.trim()));
@@ -105,14 +111,38 @@ export function rungsOf(variants: readonly Pick<Variant, 'width'>[]): number[] {
  * original a new key beside the old one, which keeps working. Everything under a hash is derived from
  * the bytes alone, so equal bytes from any URL or SKU land on the same keys.
  */
+/** The slots named in an original's key besides the ladder: tile sets and swatch rungs. */
+export interface SlotKeyParts {
+  /** Each tile set's name (`1x1f90`) and rungs. */
+  tiles?: ReadonlyArray<{ set: string; widths: readonly number[] }>;
+  swatches?: readonly number[];
+}
+
+const joinWidths = (widths: readonly number[]) => [...widths].sort((a, b) => a - b).join('-');
+
+/** The path segment after which a `cdn_url` shows an image as a swatch: `?width=N` picks swatch rungs. */
+export const SWATCH_VIEW = 'swatch';
+
 export const contentKeys = {
-  original: (sha256: string, kind: RenditionKind, rungs: readonly number[]) =>
-    kind === 'original' || rungs.length === 0
-      ? `o/${sha256}/original`
-      : `o/${sha256}/${kind}/${[...rungs].sort((a, b) => a - b).join('-')}`,
+  /**
+   * `o/<sha>/<kind>/<rungs>[/<tile set>-<rungs>]…[/s<rungs>]`: every rendition the CDN function may
+   * pick is named in the key.
+   */
+  original: (sha256: string, kind: RenditionKind, rungs: readonly number[], slots: SlotKeyParts = {}) => {
+    if (kind === 'original' || rungs.length === 0) return `o/${sha256}/original`;
+    const tiles = (slots.tiles ?? [])
+      .filter((tileSet) => tileSet.widths.length > 0)
+      .map((tileSet) => `/${tileSet.set}-${joinWidths(tileSet.widths)}`)
+      .join('');
+    const swatches = slots.swatches && slots.swatches.length > 0 ? `/s${joinWidths(slots.swatches)}` : '';
+    return `o/${sha256}/${kind}/${joinWidths(rungs)}${tiles}${swatches}`;
+  },
   /** The key contents rendered before rungs were in the key used: width and kind only. */
   legacyOriginal: (sha256: string, width: number, kind: RenditionKind) => `o/${sha256}/${width}/${kind}`,
   variant: (sha256: string, width: number, format: VariantFormat) => `v/${sha256}/${width}.${format}`,
+  tile: (sha256: string, set: string, width: number, format: VariantFormat) =>
+    `v/${sha256}/${set}/${width}.${format}`,
+  swatch: (sha256: string, width: number, format: VariantFormat) => `v/${sha256}/s/${width}.${format}`,
   /** Every object of one content, for its deletion. */
   prefixes: (sha256: string) => [`o/${sha256}/`, `v/${sha256}/`],
 } as const;

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { TileSetFacts } from '../domain/image';
 import { contentKeys, rungsOf } from '../domain/variant-ladder';
 import type { Logger } from '../logger';
 import type { PipelineMetrics } from '../metrics';
-import { RenderError } from '../rendering/rendition';
+import { RenderError, type Rendition } from '../rendering/rendition';
 import { permanent, transient } from './fetch-errors';
 import type {
   ContentFacts,
@@ -71,7 +72,20 @@ export function readyProgress(sha256: string, facts: ContentFacts): ImageProgres
     thumbhash: facts.thumbhash,
     dominant_color: facts.dominant_color,
     variants: facts.variants,
+    tiles: facts.tiles,
+    swatches: facts.swatches,
   };
+}
+
+/** The tile sets a render made, each with its rungs. */
+export function tileSetsOf(rendition: Pick<Rendition, 'tiles'>): TileSetFacts[] {
+  const sets = new Map<string, TileSetFacts>();
+  for (const tile of rendition.tiles) {
+    const known = sets.get(tile.set) ?? { aspect: tile.aspect, set: tile.set, widths: [] };
+    if (!known.widths.includes(tile.width)) known.widths.push(tile.width);
+    sets.set(tile.set, known);
+  }
+  return [...sets.values()].map((tileSet) => ({ ...tileSet, widths: tileSet.widths.sort((a, b) => a - b) }));
 }
 
 async function deleteObjects(sha256: string, deps: Omit<ContentDependencies, 'render'>): Promise<void> {
@@ -107,7 +121,12 @@ async function renderAndStore(
   let facts: ContentFacts;
   try {
     const rendition = await deps.renderLimit(() => deps.render(original));
-    const originalKey = contentKeys.original(sha256, rendition.kind, rungsOf(rendition.variants));
+    const tiles = tileSetsOf(rendition);
+    const swatches = rungsOf(rendition.swatches);
+    const originalKey = contentKeys.original(sha256, rendition.kind, rungsOf(rendition.variants), {
+      tiles,
+      swatches,
+    });
     await Promise.all([
       deps.objects.put(originalKey, rendition.original.body, rendition.original.contentType),
       ...rendition.variants.map((variant) =>
@@ -117,6 +136,20 @@ async function renderAndStore(
           variant.contentType,
         ),
       ),
+      ...rendition.tiles.map((tile) =>
+        deps.objects.put(
+          contentKeys.tile(sha256, tile.set, tile.width, tile.format),
+          tile.body,
+          tile.contentType,
+        ),
+      ),
+      ...rendition.swatches.map((swatch) =>
+        deps.objects.put(
+          contentKeys.swatch(sha256, swatch.width, swatch.format),
+          swatch.body,
+          swatch.contentType,
+        ),
+      ),
     ]);
     facts = {
       width: rendition.width,
@@ -124,6 +157,8 @@ async function renderAndStore(
       kind: rendition.kind,
       original_key: originalKey,
       variants: rendition.variants.map(({ width, height, format }) => ({ width, height, format })),
+      ...(tiles.length > 0 ? { tiles } : {}),
+      ...(swatches.length > 0 ? { swatches } : {}),
       thumbhash: rendition.thumbhash,
       dominant_color: rendition.dominantColor,
       bytes: rendition.original.body.length,

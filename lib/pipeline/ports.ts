@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ImageCopy, ImageSet } from '../domain/image';
+import type { ImageCopy, ImageSet, TileSetFacts } from '../domain/image';
 import type { RenditionKind, Variant } from '../domain/variant-ladder';
 import type { Rendition } from '../rendering/rendition';
 import type { NotModified, OpenedImage, Validators } from './image-fetcher';
@@ -28,6 +28,10 @@ export interface ContentFacts {
    */
   original_key?: string;
   variants: Variant[];
+  /** Grid tile sets (absent on contents rendered before tiles existed, and on animations). */
+  tiles?: TileSetFacts[];
+  /** Square swatch rungs, ascending (absent as for tiles). */
+  swatches?: number[];
   /** Absent when no placeholder could be made (an original the renderer cannot decode). */
   thumbhash?: string;
   dominant_color?: string;

@@ -19,6 +19,8 @@ export interface SettledImage {
   dominant_color: string | null;
   /** The renditions, as the API shows them; left out first of a detail over the size limit. */
   variants?: Array<{ width: number; height: number; format: string; url: string }>;
+  /** The grid tiles, as the API shows them; left out with the variants. */
+  tiles?: Array<{ aspect: string; width: number; height: number; format: string; url: string }>;
 }
 
 /** The detail of a `ProductImagesSettled` event: one SKU's set version, every image `ready` or `failed`. */
@@ -64,6 +66,7 @@ export function settledDetail(set: ImageSet, cdnBaseUrl: string): SettledDetail 
       thumbhash: view.thumbhash,
       dominant_color: view.dominant_color,
       variants: view.variants.map(({ width, height, format, url }) => ({ width, height, format, url })),
+      tiles: view.tiles,
     };
   });
   const detail: SettledDetail = {
@@ -75,7 +78,7 @@ export function settledDetail(set: ImageSet, cdnBaseUrl: string): SettledDetail 
   if (fits(detail)) return detail;
   const lighter: SettledDetail = {
     ...detail,
-    images: images.map(({ variants: _variants, ...rest }) => rest),
+    images: images.map(({ variants: _variants, tiles: _tiles, ...rest }) => rest),
     variantsOmitted: true,
   };
   if (fits(lighter)) return lighter;

@@ -12,6 +12,14 @@ export interface RenderedVariant extends Variant {
   body: Buffer;
 }
 
+/** A grid tile: a rendition of an exact aspect, in its tile set (`1x1f90`: aspect and fill). */
+export interface RenderedTile extends RenderedVariant {
+  /** `1:1` */
+  aspect: string;
+  /** The tile set's name in keys (`tileSetName`). */
+  set: string;
+}
+
 /** Everything made from one original: its displayed size, every rung in every format, its placeholder. */
 export interface Rendition {
   /** The original as published: its bytes with camera and editor metadata removed (see strip-metadata.ts). */
@@ -22,6 +30,10 @@ export interface Rendition {
   kind: RenditionKind;
   /** Largest rung first, each rung's formats best first. */
   variants: RenderedVariant[];
+  /** Grid tiles of every configured aspect, each set smallest first; none for animations. */
+  tiles: RenderedTile[];
+  /** Square swatches, smallest first; none for animations. */
+  swatches: RenderedVariant[];
   /** ThumbHash of a rendition at most 100 px on a side, base64; absent when nothing could be decoded. */
   thumbhash?: string;
   /** `#rrggbb`; absent when nothing could be decoded. */

@@ -25,6 +25,7 @@ const { measureVariants } = await import('./variants');
 const { measureQuality } = await import('./quality');
 const { measureRerender } = await import('./rerender');
 const { measureImport } = await import('./import');
+const { measureRender } = await import('./render');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
@@ -33,6 +34,7 @@ const sections: Array<[string, () => Promise<string[]>]> = [
   ['Image pipeline: concurrency', measureBatchConcurrency],
   ['Completion events: settled to published', measureSettledEvents],
   ['Storefront variants: rendering, dedupe, bytes, latency, cost', measureVariants],
+  ['Render once, encode many: storefront slots for the CPU of a ladder', measureRender],
   ['Equal quality: each format at the same butteraugli distance', measureQuality],
   ['Ladder and rerender: the 2x slot, re-rendering cost', measureRerender],
   ['Imports at scale: a first import end to end, the deployed model', measureImport],

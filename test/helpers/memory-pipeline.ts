@@ -21,6 +21,9 @@ import { renderImage } from '../../lib/rendering/render-image';
 import { DEFAULT_MAX_PIXELS } from '../../lib/rendering/rendition';
 import { MemoryContentStore } from './memory-content-store';
 
+/** The ladder the in-memory pipeline renders unless a test gives its own renderer. */
+export const MEMORY_PIPELINE_LADDER: readonly number[] = [352, 832, 1200, 1920];
+
 /** Objects in memory, keyed as S3 would hold them. */
 export class MemoryObjectStore implements ImageObjectStore {
   readonly objects = new Map<string, { body: Buffer; contentType: string }>();
@@ -173,7 +176,7 @@ export function memoryPipeline(
   const render: ImageRenderer =
     options.render ??
     ((bytes) =>
-      renderImage(bytes, { widths: [352, 832, 1200, 1920], avifEffort: 2, maxPixels: DEFAULT_MAX_PIXELS }));
+      renderImage(bytes, { widths: MEMORY_PIPELINE_LADDER, avifEffort: 2, maxPixels: DEFAULT_MAX_PIXELS }));
   const deps: RenderingDependencies = {
     statuses,
     objects,

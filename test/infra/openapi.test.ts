@@ -72,6 +72,9 @@ describe('the answer checks bite', () => {
     thumbhash: 'AAgKBwBkV3d/d4d4Z3ZYd4B3AAAAAAA=',
     dominant_color: '#a0b0c0',
     variants: [{ width: 1, height: 1, format: 'avif', url: 'https://cdn.example/v/ab/1.avif' }],
+    tiles: [
+      { aspect: '1:1', width: 1, height: 1, format: 'avif', url: 'https://cdn.example/v/ab/1x1f90/1.avif' },
+    ],
   };
   const page = (images: unknown[]) =>
     JSON.stringify({ count: 1, next: null, previous: null, results: [{ product_sku: 'a', images }] });

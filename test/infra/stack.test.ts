@@ -335,7 +335,7 @@ describe('CDN origin', () => {
     expect(renderer.Properties).toMatchObject({
       MemorySize: 2048,
       Timeout: 120,
-      Environment: { Variables: { VARIANT_WIDTHS: '352,832,1200,1920', RENDER_CONCURRENCY: '1' } },
+      Environment: { Variables: { VARIANT_WIDTHS: '160,352,832,1200,1920', RENDER_CONCURRENCY: '1' } },
     });
   });
 

@@ -2,16 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import {
-  contentKeys,
-  DEFAULT_VARIANT_WIDTHS,
-  formatsFor,
-  ladderFor,
-  type RenditionKind,
-} from '../../lib/domain/variant-ladder';
+import { contentKeys, formatsFor, ladderFor, type RenditionKind } from '../../lib/domain/variant-ladder';
 import { DEFAULT_FETCH_POLICY, openImage } from '../../lib/pipeline/image-fetcher';
 import { fixtureImages, fixturesMissing, hasFixtures } from '../helpers/fixtures';
-import { memoryPipeline } from '../helpers/memory-pipeline';
+import { MEMORY_PIPELINE_LADDER, memoryPipeline } from '../helpers/memory-pipeline';
 import { image } from '../helpers/stream-events';
 
 /**
@@ -65,9 +59,21 @@ describe.skipIf(!hasFixtures)(`the pipeline on every fixture file (${fixturesMis
         contentKeys.original(
           hash,
           kind,
-          kind === 'original' ? [] : ladderFor(stored?.width ?? 0, DEFAULT_VARIANT_WIDTHS),
+          kind === 'original' ? [] : ladderFor(stored?.width ?? 0, MEMORY_PIPELINE_LADDER),
+          { tiles: stored?.tiles, swatches: stored?.swatches },
         ),
       );
+      // Stills get grid tiles and swatches, each object stored; animations get neither.
+      if (kind === 'jpeg' || kind === 'png') {
+        expect(stored?.tiles?.length, file.name).toBe(1);
+        expect(stored?.swatches?.length, file.name).toBeGreaterThan(0);
+        for (const width of stored?.tiles?.[0]?.widths ?? []) {
+          expect(pipeline.objects.objects.has(contentKeys.tile(hash, '1x1f90', width, kind))).toBe(true);
+        }
+        for (const width of stored?.swatches ?? []) {
+          expect(pipeline.objects.objects.has(contentKeys.swatch(hash, width, kind))).toBe(true);
+        }
+      } else expect(stored?.tiles).toBeUndefined();
       expect(pipeline.objects.objects.has(stored?.object_key ?? '')).toBe(true);
       const variants = stored?.variants ?? [];
       expect(new Set(variants.map((variant) => variant.format))).toEqual(new Set(formatsFor(kind)));

@@ -197,11 +197,12 @@ describe('npm start survives its clients', () => {
           const page = await context.newPage();
           await page.goto(`${local.baseUrl}/`);
           await page.locator('#key').fill(local.apiKey);
+          // Listened for before the click: the first image may be asked for the moment the key is in.
+          const cdn = images[0]?.cdn_url?.split('/o/')[0] ?? '';
+          const imageAsked = page.waitForRequest((request) => request.url().startsWith(cdn));
           await page.locator('#key-form button').click();
           // Closed as soon as the first image has started loading: a reload, a closed tab.
-          await page.waitForRequest((request) =>
-            request.url().startsWith(images[0]?.cdn_url?.split('/o/')[0] ?? ''),
-          );
+          await imageAsked;
           if (attempt % 2 === 0) await context.close();
           else {
             await page.reload();

@@ -159,8 +159,9 @@ describe('the image pipeline end to end', () => {
     const first = await t.http.waitForImages('pruned', settled);
     const [kept, dropped] = first.images;
     const keptObjects = await contentObjects(kept?.content_sha256);
-    expect(keptObjects).toHaveLength(4);
-    expect(await contentObjects(dropped?.content_sha256)).toHaveLength(4);
+    // The original, one rung, one tile and one swatch, the last three in three formats each.
+    expect(keptObjects).toHaveLength(10);
+    expect(await contentObjects(dropped?.content_sha256)).toHaveLength(10);
 
     const after = await t.http.post({ product_sku: 'pruned', images: [{ url: `${origin.url}/keep.png` }] });
     expect(after.json.images[0]).toMatchObject({ id: kept?.id, status: 'ready', cdn_url: kept?.cdn_url });

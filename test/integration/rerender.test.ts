@@ -7,7 +7,7 @@ import { S3RVER_CREDENTIALS } from '../../infra/local/s3-local';
 import { keys } from '../../lib/adapters/dynamodb/table-schema';
 import { loadPipelineConfig } from '../../lib/config';
 import type { ImageView } from '../../lib/domain/image';
-import { ladderFor } from '../../lib/domain/variant-ladder';
+import { DEFAULT_VARIANT_WIDTHS, ladderFor } from '../../lib/domain/variant-ladder';
 import { createRerenderDependencies } from '../../lib/renderer-service';
 import { planRerender, type RerenderProgress, runRerender } from '../../lib/rerender/rerender';
 import { cdnBucket } from '../helpers/cdn-bucket';
@@ -25,7 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => origin.close());
 
-const BEFORE = [352, 832, 1200, 1920];
+/** The ladder the suite's pipeline renders with (the default). */
+const BEFORE = [...DEFAULT_VARIANT_WIDTHS];
 const AFTER = [352, 640, 1024, 1600, 2400];
 const BROWSER_ACCEPT = 'image/avif,image/webp,*/*';
 const ready = (images: ImageView[]) => images.length > 0 && images.every((image) => image.status === 'ready');
@@ -114,7 +115,7 @@ describe('renditions at the original width, a ladder change and npm run rerender
       content_sha256: hash,
     });
     expect([...new Set(after?.variants.map((variant) => variant.width))]).toEqual([
-      1600, 1200, 1024, 832, 640, 352,
+      1600, 1200, 1024, 832, 640, 352, 160,
     ]);
     expect(after?.cdn_url).not.toBe(before.cdn_url);
     for (const width of boundaries) {
@@ -125,9 +126,9 @@ describe('renditions at the original width, a ladder change and npm run rerender
       expect((await served(before.cdn_url ?? '', width)).status).toBe(200);
     }
     for (const url of oldUrls) expect((await fetch(url)).status, url).toBe(200);
-    // Both originals' keys, every rung of both ladders.
+    // Both originals' keys, every rung of both ladders, 4 tiles and 3 swatches, in 3 formats each.
     expect((await objectKeys(`o/${hash}/`)).length).toBe(2);
-    expect((await contentObjects(hash)).length).toBe(2 + 6 * 3);
+    expect((await contentObjects(hash)).length).toBe(2 + 7 * 3 + 4 * 3 + 3 * 3);
   });
 
   it('plans nothing more once done, whatever ran before', async () => {

@@ -48,20 +48,20 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
   it('renders JPEG (turned, GPS gone), PNG with alpha, animated GIF, AVIF and WebP inputs', async () => {
     const photo = await photoJpeg(1600, 900, { orientation: 6, gps: true });
     const sources = [
-      { path: '/phone.jpg', bytes: photo, kind: 'jpeg', size: [900, 1600], widths: [832, 352] },
+      { path: '/phone.jpg', bytes: photo, kind: 'jpeg', size: [900, 1600], widths: [832, 352, 160] },
       {
         path: '/logo.png',
         bytes: await alphaPng(400, 200),
         kind: 'png',
         size: [400, 200],
-        widths: [400, 352],
+        widths: [400, 352, 160],
       },
       {
         path: '/spin.gif',
         bytes: await animatedGif(300, 200, 3),
         kind: 'animated',
         size: [300, 200],
-        widths: [300],
+        widths: [300, 160],
       },
       {
         path: '/shot.avif',
@@ -70,7 +70,7 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
           .toBuffer(),
         kind: 'jpeg',
         size: [900, 600],
-        widths: [832, 352],
+        widths: [832, 352, 160],
       },
       {
         path: '/shot.webp',
@@ -79,7 +79,7 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
           .toBuffer(),
         kind: 'jpeg',
         size: [500, 400],
-        widths: [500, 352],
+        widths: [500, 352, 160],
       },
     ];
     for (const source of sources) origin.route(source.path, serve(source.bytes, 'application/octet-stream'));
@@ -163,15 +163,19 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
     const cdnUrls = new Set(answers.map((answer) => answer.images[0]?.cdn_url));
     expect(cdnUrls.size).toBe(1);
     expect(answers.every((answer) => answer.images[0]?.content_sha256 === hash)).toBe(true);
-    expect(await objectKeys(`o/${hash}/`)).toEqual([`o/${hash}/jpeg/352-640`]);
-    expect(await objectKeys(`v/${hash}/`)).toEqual([
-      `v/${hash}/352.avif`,
-      `v/${hash}/352.jpeg`,
-      `v/${hash}/352.webp`,
-      `v/${hash}/640.avif`,
-      `v/${hash}/640.jpeg`,
-      `v/${hash}/640.webp`,
+    expect(await objectKeys(`o/${hash}/`)).toEqual([
+      `o/${hash}/jpeg/160-352-640/1x1f90-180-360-540/s64-128-192`,
     ]);
+    const formats = ['avif', 'jpeg', 'webp'];
+    expect(await objectKeys(`v/${hash}/`)).toEqual(
+      [
+        ...['160', '352', '640'].flatMap((rung) => formats.map((format) => `v/${hash}/${rung}.${format}`)),
+        ...['180', '360', '540'].flatMap((rung) =>
+          formats.map((format) => `v/${hash}/1x1f90/${rung}.${format}`),
+        ),
+        ...['64', '128', '192'].flatMap((rung) => formats.map((format) => `v/${hash}/s/${rung}.${format}`)),
+      ].sort(),
+    );
     const item = await contentItem(hash);
     expect([...(item?.refs ?? [])].sort()).toEqual(answers.map((answer) => answer.images[0]?.id).sort());
   });
@@ -185,7 +189,8 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
       await t.http.waitForImages(sku, ready, 60_000);
     }
     const stored = await contentObjects(hash);
-    expect(stored).toHaveLength(7);
+    // The original, 3 rungs, 2 tiles and 3 swatches, each rendition in 3 formats.
+    expect(stored).toHaveLength(25);
     await t.http.post({ product_sku: 'keep-a', images: [] });
     await expect.poll(async () => (await contentItem(hash))?.refs?.size, { timeout: 10_000 }).toBe(1);
     expect(await contentObjects(hash)).toEqual(stored);
@@ -220,7 +225,7 @@ describe('renditions end to end (DynamoDB Local, s3rver, the CDN function locall
     await expect
       .poll(async () => [...((await contentItem(hash))?.refs ?? [])].length, { timeout: 30_000 })
       .toBe(holders.length);
-    expect(await contentObjects(hash)).toHaveLength(7);
+    expect(await contentObjects(hash)).toHaveLength(25);
     await Promise.all(holders.map((sku) => t.http.post({ product_sku: sku, images: [] })));
     await expect.poll(() => contentObjects(hash), { timeout: 30_000 }).toEqual([]);
     await expect.poll(() => contentItem(hash), { timeout: 10_000 }).toBeUndefined();

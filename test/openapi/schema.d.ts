@@ -95,8 +95,20 @@ export interface components {
             thumbhash: string | null;
             /** @description `#rrggbb`, when `ready`. */
             dominant_color: string | null;
-            /** @description The renditions, largest first (empty until `ready`, and for an image published without renditions, such as an animated AVIF): the ladder's widths the original covers and, between rungs, its own width. For `srcset` and `<picture>`. */
+            /** @description The renditions, largest first (empty until `ready`, and for an image published without renditions, such as an animated AVIF): the ladder's widths the original covers and, between rungs, its own width. A swatch (`image_type: swatch`) lists its square swatch renditions instead (`SWATCH_WIDTHS`, default 64, 128, 192), and its `cdn_url?width=N` serves them. For `srcset` and `<picture>`. */
             variants: components["schemas"]["Variant"][];
+            /** @description Grid tiles of the deployment's tile aspects (`TILE_ASPECTS`, default `1:1`), smallest first, when `ready` (empty for a swatch, an animation, and contents rendered before tiles existed until `npm run rerender`): a packshot trimmed, centred and padded on its own backdrop; a photo within 25 % of the aspect cropped to it, any other padded whole on its edges' colour; never enlarged. `cdn_url?width=N&height=M` serves the tile of the aspect within 5 % of N:M at the smallest tile width at least N. */
+            tiles: components["schemas"]["Tile"][];
+        };
+        Tile: {
+            /** @description `width:height`, such as `1:1`. */
+            aspect: string;
+            width: number;
+            height: number;
+            /** @enum {string} */
+            format: "avif" | "webp" | "jpeg" | "png";
+            /** Format: uri */
+            url: string;
         };
         Variant: {
             width: number;

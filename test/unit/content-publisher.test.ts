@@ -26,13 +26,13 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
       expect(stored).toMatchObject({
         status: 'ready',
         content_sha256: hash,
-        object_key: `o/${hash}/jpeg/352-400`,
+        object_key: `o/${hash}/jpeg/352-400/1x1f90-180-360/s64-128-192`,
       });
     }
     expect((await pipeline.contents.find(hash))?.references.sort((a, b) => a - b)).toEqual([
       1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99,
     ]);
-    expect(pipeline.objects.keys()).toHaveLength(7);
+    expect(pipeline.objects.keys()).toHaveLength(22);
   });
 
   it('an image that starts using content being deleted waits, then stores and renders it again', async () => {
@@ -51,9 +51,14 @@ describe('content-addressed publishing (in-memory ports, the real renderer)', ()
     const record = pipeline.statuses.write('late', [image(1)], 1);
     expect((await pipeline.run([record])).failed).toEqual([]);
     expect(pipeline.renders()).toBe(1);
-    expect(pipeline.objects.keys(`o/${hash}/`)).toEqual([`o/${hash}/jpeg/352-400`]);
-    expect(pipeline.objects.objects.get(`o/${hash}/jpeg/352-400`)?.body.equals(photo)).toBe(true);
-    expect(pipeline.objects.keys(`v/${hash}/`)).toHaveLength(6);
+    expect(pipeline.objects.keys(`o/${hash}/`)).toEqual([
+      `o/${hash}/jpeg/352-400/1x1f90-180-360/s64-128-192`,
+    ]);
+    expect(
+      pipeline.objects.objects.get(`o/${hash}/jpeg/352-400/1x1f90-180-360/s64-128-192`)?.body.equals(photo),
+    ).toBe(true);
+    // Two rungs, two 1:1 tiles and three swatches, each in three formats.
+    expect(pipeline.objects.keys(`v/${hash}/`)).toHaveLength(21);
   });
 
   it('finishes a deletion its worker left long ago, then renders', async () => {

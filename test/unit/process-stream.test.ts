@@ -160,7 +160,14 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(result.batchItemFailures).toEqual([]);
     const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
     expect(puts.map((put) => put.Key).sort()).toEqual(
-      [`o/${sha}/jpeg/8`, `v/${sha}/8.avif`, `v/${sha}/8.jpeg`, `v/${sha}/8.webp`].sort(),
+      [
+        `o/${sha}/jpeg/8/1x1f90-8/s6`,
+        ...['avif', 'webp', 'jpeg'].flatMap((format) => [
+          `v/${sha}/8.${format}`,
+          `v/${sha}/1x1f90/8.${format}`,
+          `v/${sha}/s/6.${format}`,
+        ]),
+      ].sort(),
     );
     for (const put of puts) {
       expect(put).toMatchObject({
@@ -179,7 +186,9 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(last?.ExpressionAttributeValues).toMatchObject({
       ':id': 2,
       ':status': 'ready',
-      ':object_key': `o/${sha}/jpeg/8`,
+      ':object_key': `o/${sha}/jpeg/8/1x1f90-8/s6`,
+      ':tiles': [{ aspect: '1:1', set: '1x1f90', widths: [8] }],
+      ':swatches': [6],
       ':width': 8,
       ':height': 6,
       ':bytes': bytes.length,
@@ -361,7 +370,7 @@ describe('the stream handler with mocked AWS clients', () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: first.dynamodb?.SequenceNumber }]);
     // Only B's image was enqueued and stored; A's second record waits for its first.
     expect(result.jobs.Records.map((job) => JSON.parse(job.body).imageId)).toEqual([3]);
-    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(4);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(10);
     expect(skuUpdates('A')).toEqual([]);
     expect(skuUpdates('B').some((update) => update.ExpressionAttributeValues?.[':status'] === 'ready')).toBe(
       true,
@@ -478,6 +487,7 @@ describe("ProductImagesSettled from the mark's stream record (the outbox), with 
             variants: [
               { width: 352, height: 264, format: 'avif', url: 'https://d123.cloudfront.net/v/abc/352.avif' },
             ],
+            tiles: [],
           },
           {
             id: 3,
@@ -490,6 +500,7 @@ describe("ProductImagesSettled from the mark's stream record (the outbox), with 
             thumbhash: null,
             dominant_color: null,
             variants: [],
+            tiles: [],
           },
         ],
       },

@@ -31,16 +31,18 @@ async function expectDecodable(rendition: Rendition): Promise<void> {
 
 describe('the ladder', () => {
   it('never upscales, gives an original its own width as a rung unless a rung is within 10 %, and lists largest first', () => {
-    expect(ladderFor(4000, DEFAULT_VARIANT_WIDTHS)).toEqual([1920, 1200, 832, 352]);
-    expect(ladderFor(1920, DEFAULT_VARIANT_WIDTHS)).toEqual([1920, 1200, 832, 352]);
-    expect(ladderFor(1600, DEFAULT_VARIANT_WIDTHS)).toEqual([1600, 1200, 832, 352]);
-    expect(ladderFor(1300, DEFAULT_VARIANT_WIDTHS)).toEqual([1200, 832, 352]);
-    expect(ladderFor(1000, DEFAULT_VARIANT_WIDTHS)).toEqual([1000, 832, 352]);
-    expect(ladderFor(924, DEFAULT_VARIANT_WIDTHS)).toEqual([832, 352]);
-    expect(ladderFor(925, DEFAULT_VARIANT_WIDTHS)).toEqual([925, 832, 352]);
-    expect(ladderFor(800, DEFAULT_VARIANT_WIDTHS)).toEqual([800, 352]);
-    expect(ladderFor(352, DEFAULT_VARIANT_WIDTHS)).toEqual([352]);
-    expect(ladderFor(351, DEFAULT_VARIANT_WIDTHS)).toEqual([351]);
+    expect(ladderFor(4000, DEFAULT_VARIANT_WIDTHS)).toEqual([1920, 1200, 832, 352, 160]);
+    expect(ladderFor(1920, DEFAULT_VARIANT_WIDTHS)).toEqual([1920, 1200, 832, 352, 160]);
+    expect(ladderFor(1600, DEFAULT_VARIANT_WIDTHS)).toEqual([1600, 1200, 832, 352, 160]);
+    expect(ladderFor(1300, DEFAULT_VARIANT_WIDTHS)).toEqual([1200, 832, 352, 160]);
+    expect(ladderFor(1000, DEFAULT_VARIANT_WIDTHS)).toEqual([1000, 832, 352, 160]);
+    expect(ladderFor(924, DEFAULT_VARIANT_WIDTHS)).toEqual([832, 352, 160]);
+    expect(ladderFor(925, DEFAULT_VARIANT_WIDTHS)).toEqual([925, 832, 352, 160]);
+    expect(ladderFor(800, DEFAULT_VARIANT_WIDTHS)).toEqual([800, 352, 160]);
+    expect(ladderFor(352, DEFAULT_VARIANT_WIDTHS)).toEqual([352, 160]);
+    expect(ladderFor(200, DEFAULT_VARIANT_WIDTHS)).toEqual([200, 160]);
+    expect(ladderFor(160, DEFAULT_VARIANT_WIDTHS)).toEqual([160]);
+    expect(ladderFor(159, DEFAULT_VARIANT_WIDTHS)).toEqual([159]);
     expect(ladderFor(1, DEFAULT_VARIANT_WIDTHS)).toEqual([1]);
   });
 
@@ -72,7 +74,7 @@ describe('the ladder', () => {
   });
 
   it('reads VARIANT_WIDTHS and refuses nonsense', () => {
-    expect(parseVariantWidths(undefined)).toEqual([352, 832, 1200, 1920]);
+    expect(parseVariantWidths(undefined)).toEqual([160, 352, 832, 1200, 1920]);
     expect(parseVariantWidths('640, 320,640')).toEqual([320, 640]);
     for (const bad of ['0', 'a,b', '1.5', '9000', ','])
       expect(() => parseVariantWidths(bad)).toThrow(/VARIANT_WIDTHS/);
@@ -84,7 +86,7 @@ describe('rendering with sharp', () => {
     const rendition = await renderImage(await photoJpeg(2000, 1000), options);
     expect(rendition).toMatchObject({ width: 2000, height: 1000, kind: 'jpeg' });
     expect(rendition.variants.map((variant) => `${variant.width}.${variant.format}`)).toEqual(
-      [1920, 1200, 832, 352].flatMap((width) => [`${width}.avif`, `${width}.webp`, `${width}.jpeg`]),
+      [1920, 1200, 832, 352, 160].flatMap((width) => [`${width}.avif`, `${width}.webp`, `${width}.jpeg`]),
     );
     expect(rendition.variants.find((variant) => variant.width === 832)?.height).toBe(416);
     await expectDecodable(rendition);
@@ -120,6 +122,9 @@ describe('rendering with sharp', () => {
       '200.avif',
       '200.webp',
       '200.png',
+      '160.avif',
+      '160.webp',
+      '160.png',
     ]);
     expect((await sharp(transparent.variants[2]?.body).metadata()).hasAlpha).toBe(true);
     await expectDecodable(transparent);
@@ -133,6 +138,7 @@ describe('rendering with sharp', () => {
     expect(rendition.variants.map((variant) => `${variant.width}.${variant.format}`)).toEqual([
       '500.webp',
       '352.webp',
+      '160.webp',
     ]);
     expect((await sharp(rendition.variants[0]?.body, { animated: true }).metadata()).pages).toBe(3);
     await expectDecodable(rendition);

@@ -45,12 +45,14 @@ function servedWidth(uri: string, originalWidth: number): number {
 describe('the CDN variant router (the CloudFront Function)', () => {
   it('serves the original when no width is asked, and drops the query string from the cache key', () => {
     const answer = routed(4000, 'jpeg', { other: 'x' }, BROWSER_ACCEPT);
-    expect(answer.uri).toBe(`/o/${SHA}/jpeg/352-832-1200-1920`);
+    expect(answer.uri).toBe(`/o/${SHA}/jpeg/160-352-832-1200-1920`);
     expect(answer.querystring).toEqual({});
   });
 
   it.each([
-    [1, 352],
+    [1, 160],
+    [160, 160],
+    [161, 352],
     [351, 352],
     [352, 352],
     [353, 832],
@@ -68,7 +70,8 @@ describe('the CDN variant router (the CloudFront Function)', () => {
   it('never asks for a rung wider than the original, and a tiny original has one rung at its own width', () => {
     expect(routed(1000, 'jpeg', { width: '1200' }, 'image/webp').uri).toBe(`/v/${SHA}/1000.webp`);
     expect(routed(900, 'jpeg', { width: '1200' }, 'image/webp').uri).toBe(`/v/${SHA}/832.webp`);
-    expect(routed(200, 'png', { width: '100' }, '').uri).toBe(`/v/${SHA}/200.png`);
+    expect(routed(200, 'png', { width: '100' }, '').uri).toBe(`/v/${SHA}/160.png`);
+    expect(routed(150, 'png', { width: '100' }, '').uri).toBe(`/v/${SHA}/150.png`);
     expect(routed(200, 'png', { width: '4000' }, '').uri).toBe(`/v/${SHA}/200.png`);
   });
 
@@ -79,6 +82,7 @@ describe('the CDN variant router (the CloudFront Function)', () => {
     [801, 800],
     [352, 352],
     [200, 352],
+    [100, 160],
   ])('an 800 px original has its own rung: width=%i picks %i', (asked, rung) => {
     expect(routed(800, 'jpeg', { width: String(asked) }, BROWSER_ACCEPT).uri).toBe(`/v/${SHA}/${rung}.avif`);
   });

@@ -19,6 +19,8 @@ const PROGRESS_FIELDS = [
   'thumbhash',
   'dominant_color',
   'variants',
+  'tiles',
+  'swatches',
   'attempts',
 ] as const;
 
