@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type Environment, loadPipelineConfig } from '../lib/config';
+import { slotSignature } from '../lib/domain/storefront-slots';
 import { createRerenderDependencies } from '../lib/renderer-service';
 import { planRerender, type RerenderProgress, runRerender } from '../lib/rerender/rerender';
 import { LOCAL_REGION } from './local/dynamodb-local';
@@ -93,7 +94,11 @@ async function main(): Promise<number> {
   const config = loadPipelineConfig(targetEnvironment());
   const { deps, walk } = createRerenderDependencies(config);
   process.stderr.write(`planning: ${config.tableName}, ladder ${config.variantWidths.join(', ')}\n`);
-  const plan = await planRerender(walk, config.variantWidths);
+  const plan = await planRerender(
+    walk,
+    config.variantWidths,
+    slotSignature(config.tiles, config.swatchWidths),
+  );
   const counts = { move: 0, extend: 0, refresh: 0 };
   for (const task of plan.tasks) counts[task.action]++;
   process.stdout.write(

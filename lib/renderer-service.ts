@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoTableWalk } from './adapters/dynamodb/table-walk';
 import type { PipelineConfig } from './config';
+import { slotSignature } from './domain/storefront-slots';
 import type { RenderingDependencies } from './pipeline/render-jobs';
 import { createPipelineDependencies, documentClientFor, type PipelineClients } from './pipeline-service';
 import { type RenderOptions, renderImage } from './rendering/render-image';
@@ -45,7 +46,8 @@ export function createRerenderDependencies(
     deps: {
       ...createRendererDependencies(config, { ...clients, dynamo }),
       widths: config.variantWidths,
-      renderRungs: (bytes, rungs) => renderImage(bytes, { ...ladderOptions(config), rungs }),
+      slots: slotSignature(config.tiles, config.swatchWidths),
+      renderRungs: (bytes, rungs, slots) => renderImage(bytes, { ...ladderOptions(config), rungs, slots }),
     },
     walk: new DynamoTableWalk(dynamo, config.tableName),
   };

@@ -4,11 +4,13 @@ import type { LocalFile } from './http-server';
 import { encodePng } from './sample-images';
 
 /**
- * Local mode's catalogue page at `/`: every product with its images as `<picture>` elements built from
- * `variants` (AVIF, WebP, then the fallback, each with a `srcset` of the rungs), a ThumbHash drawn
- * while each loads, and each image's status and error: the view a merchant wants after an import. It
- * asks for the API key once and keeps it in the tab's session storage. Everything on it is built with
- * DOM calls and `textContent`, never HTML strings, so a SKU or URL cannot inject markup.
+ * Local mode's catalogue page at `/`, a storefront grid: each product one square tile (its first
+ * default image's 1:1 `tiles`, AVIF, WebP, then the fallback, each with a `srcset`) with its swatches as
+ * small circles under it (their swatch renditions), a ThumbHash drawn while each loads. A click on a
+ * product opens every image of it as `<picture>` elements built from `variants`, with each image's status
+ * and error: the view a merchant wants after an import. It asks for the API key once and keeps it in the
+ * tab's session storage. Everything on it is built with DOM calls and `textContent`, never HTML strings,
+ * so a SKU or URL cannot inject markup.
  */
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -23,10 +25,20 @@ const PAGE = `<!doctype html>
   h1 { font-size: 1.3rem; margin: 0; flex: 1; }
   section { border-top: 1px solid #ddd; padding: .75rem 0; }
   h2 { font-size: 1rem; margin: 0 0 .5rem; }
-  /* Columns by viewport width, so SIZES below can say exactly how wide a cell is. */
+  /* Columns by viewport width, so SIZES and TILE_SIZES below can say exactly how wide a cell is. */
   .images { display: grid; grid-template-columns: 1fr; gap: .75rem; }
   @media (min-width: 700px) { .images { grid-template-columns: repeat(2, 1fr); } }
   @media (min-width: 1000px) { .images { grid-template-columns: repeat(3, 1fr); } }
+  [hidden] { display: none !important; }
+  .grid { display: grid; grid-template-columns: repeat(2, 1fr); gap: .75rem; }
+  @media (min-width: 700px) { .grid { grid-template-columns: repeat(3, 1fr); } }
+  @media (min-width: 1000px) { .grid { grid-template-columns: repeat(4, 1fr); } }
+  .card { all: unset; cursor: pointer; display: block; min-width: 0; }
+  .card:focus-visible { outline: 2px solid #36c; }
+  .tile, .tile img { display: block; width: 100%; aspect-ratio: 1; object-fit: cover; border-radius: 4px; background: #eee; }
+  .name { display: block; font-size: .85rem; margin-top: .25rem; overflow-wrap: anywhere; }
+  .swatches { display: flex; gap: 4px; margin-top: .25rem; min-height: 24px; }
+  .swatches img { width: 24px; height: 24px; border-radius: 50%; border: 1px solid #ccc; object-fit: cover; }
   figure { margin: 0; }
   img { display: block; width: 100%; height: auto; background-size: cover; border-radius: 4px; }
   figcaption { font-size: .85rem; color: #555; margin-top: .25rem; overflow-wrap: anywhere; }
@@ -44,7 +56,9 @@ const PAGE = `<!doctype html>
   <button id="forget" type="button" hidden>Forget the key</button>
 </header>
 <p id="message" role="status"></p>
-<main id="products"></main>
+<p><button id="back" type="button" hidden>All products</button></p>
+<main id="products" class="grid"></main>
+<section id="detail" hidden></section>
 <p><button id="more" type="button" hidden>More products</button></p>
 <script type="module">
 import { thumbHashToDataURL } from '/assets/thumbhash.js';
@@ -60,6 +74,16 @@ const SIZES = [
   '(min-width: 700px) calc((100vw - 2.75rem) / 2)',
   'calc(100vw - 2rem)',
 ].join(', ');
+// A grid cell: 2, 3 or 4 columns with .75rem gaps in the same page width. A 400 px phone at 2x wants
+// 356 px: the 360 px tile.
+const TILE_SIZES = [
+  '(min-width: 1132px) 266px',
+  '(min-width: 1000px) calc((100vw - 4.25rem) / 4)',
+  '(min-width: 700px) calc((100vw - 3.5rem) / 3)',
+  'calc((100vw - 2.75rem) / 2)',
+].join(', ');
+// Swatches are drawn 24 px wide: the 64 px rung serves them up to 2.6x.
+const SWATCH_SIZES = '24px';
 const FALLBACKS = ['jpeg', 'png'];
 const $ = (id) => document.getElementById(id);
 let next = null;
@@ -74,16 +98,16 @@ function srcset(variants) {
   return variants.map((variant) => variant.url + ' ' + variant.width + 'w').join(', ');
 }
 
-function picture(image) {
-  const byFormat = (format) => image.variants.filter((variant) => variant.format === format);
-  const fallback = FALLBACKS.map(byFormat).find((variants) => variants.length > 0);
+/** A <picture> of the renditions given (one format each in a <source>, the fallback in the <img>). */
+function pictureOf(image, renditions, sizes, properties) {
+  const byFormat = (format) => renditions.filter((rendition) => rendition.format === format);
+  const fallback = FALLBACKS.map(byFormat).find((list) => list.length > 0);
   const img = element('img', {
     alt: '',
-    width: image.width,
-    height: image.height,
-    sizes: SIZES,
+    sizes,
     decoding: 'async',
     src: fallback ? fallback[0].url : image.cdn_url,
+    ...properties,
   });
   if (fallback) img.srcset = srcset(fallback);
   if (image.thumbhash) {
@@ -93,9 +117,13 @@ function picture(image) {
   }
   const sources = ['avif', 'webp']
     .map((format) => [format, byFormat(format)])
-    .filter(([, variants]) => variants.length > 0)
-    .map(([format, variants]) => element('source', { type: 'image/' + format, srcset: srcset(variants), sizes: SIZES }));
+    .filter(([, list]) => list.length > 0)
+    .map(([format, list]) => element('source', { type: 'image/' + format, srcset: srcset(list), sizes }));
   return element('picture', {}, ...sources, img);
+}
+
+function picture(image) {
+  return pictureOf(image, image.variants, SIZES, { width: image.width, height: image.height });
 }
 
 function figure(image) {
@@ -109,6 +137,7 @@ function figure(image) {
   return element('figure', { className: 'image ' + image.status }, box, caption);
 }
 
+/** Every image of a product, as today's view shows them. */
 function product(entry) {
   return element(
     'section',
@@ -118,6 +147,50 @@ function product(entry) {
   );
 }
 
+/** The product's grid tile: its first ready default image's square tiles (or its ladder, cropped). */
+function tile(entry) {
+  const ready = entry.images.filter((image) => image.status === 'ready');
+  const shown = ready.find((image) => image.image_type !== 'swatch') || ready[0];
+  if (!shown) return element('div', { className: 'tile placeholder' }, entry.images.length ? 'pending…' : 'no images');
+  const square = shown.tiles.filter((each) => each.aspect === '1:1');
+  return element(
+    'div',
+    { className: 'tile' },
+    pictureOf(shown, square.length > 0 ? square : shown.variants, TILE_SIZES, { width: 1, height: 1 }),
+  );
+}
+
+function card(entry) {
+  const swatches = entry.images
+    .filter((image) => image.image_type === 'swatch' && image.status === 'ready')
+    .map((image) => pictureOf(image, image.variants, SWATCH_SIZES, { width: 24, height: 24, className: 'swatch' }));
+  const button = element(
+    'button',
+    { type: 'button', className: 'card' },
+    tile(entry),
+    element('span', { className: 'name' }, entry.product_sku),
+    element('span', { className: 'swatches' }, ...swatches),
+  );
+  button.addEventListener('click', () => showProduct(entry));
+  return button;
+}
+
+function showProduct(entry) {
+  $('detail').replaceChildren(product(entry));
+  $('detail').hidden = false;
+  $('products').hidden = true;
+  $('more').hidden = true;
+  $('back').hidden = false;
+}
+
+$('back').addEventListener('click', () => {
+  $('detail').hidden = true;
+  $('detail').replaceChildren();
+  $('products').hidden = false;
+  $('back').hidden = true;
+  $('more').hidden = !next;
+});
+
 function askForKey(message) {
   sessionStorage.removeItem(STORAGE);
   $('message').textContent = message;
@@ -125,6 +198,7 @@ function askForKey(message) {
   $('forget').hidden = true;
   $('more').hidden = true;
   $('products').replaceChildren();
+  $('detail').replaceChildren();
 }
 
 async function load(url, append) {
@@ -140,9 +214,9 @@ async function load(url, append) {
   $('key-form').hidden = true;
   $('forget').hidden = false;
   $('message').textContent = body.count + ' products';
-  const sections = body.results.map(product);
-  if (append) $('products').append(...sections);
-  else $('products').replaceChildren(...sections);
+  const cards = body.results.map(card);
+  if (append) $('products').append(...cards);
+  else $('products').replaceChildren(...cards);
   next = body.next;
   $('more').hidden = !next;
 }

@@ -93,6 +93,19 @@ export function parseTileFill(text: string | undefined): number {
   return Math.round(value * 100);
 }
 
+/**
+ * What a content's tiles and swatches were rendered with, in one string (`1x1f90:180-360-540-720;s:64-128-192`):
+ * `npm run rerender` renders them again when the settings in force say otherwise.
+ */
+export function slotSignature(tiles: TileSettings, swatchWidths: readonly number[]): string {
+  const sets = tiles.aspects.map(
+    (aspect) => `${tileSetName(aspect, tiles.fillPercent)}:${tiles.widths.join('-')}`,
+  );
+  return `${sets.join(',')};s:${[...swatchWidths].join('-')}`;
+}
+
+export const DEFAULT_SLOT_SIGNATURE = slotSignature(DEFAULT_TILE_SETTINGS, DEFAULT_SWATCH_WIDTHS);
+
 /** `1:1` */
 export function aspectName(aspect: TileAspect): string {
   return `${aspect.width}:${aspect.height}`;

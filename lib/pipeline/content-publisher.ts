@@ -159,6 +159,7 @@ async function renderAndStore(
       variants: rendition.variants.map(({ width, height, format }) => ({ width, height, format })),
       ...(tiles.length > 0 ? { tiles } : {}),
       ...(swatches.length > 0 ? { swatches } : {}),
+      ...(rendition.slots ? { slots: rendition.slots } : {}),
       thumbhash: rendition.thumbhash,
       dominant_color: rendition.dominantColor,
       bytes: rendition.original.body.length,

@@ -32,6 +32,8 @@ export interface ContentFacts {
   tiles?: TileSetFacts[];
   /** Square swatch rungs, ascending (absent as for tiles). */
   swatches?: number[];
+  /** The settings the tiles and swatches were rendered with (`slotSignature`). */
+  slots?: string;
   /** Absent when no placeholder could be made (an original the renderer cannot decode). */
   thumbhash?: string;
   dominant_color?: string;

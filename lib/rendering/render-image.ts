@@ -3,6 +3,7 @@ import {
   aspectName,
   DEFAULT_SWATCH_WIDTHS,
   DEFAULT_TILE_SETTINGS,
+  slotSignature,
   type TileSettings,
   tileSetName,
 } from '../domain/storefront-slots';
@@ -266,6 +267,8 @@ export type StillOutput = { pixels: RawPixels } & (
 /** A still decoded once: what it is, and every rendition's pixels, made one at a time. */
 interface DecodedStill {
   kind: RenditionKind;
+  /** The slot settings rendered, when tiles and swatches are among the outputs. */
+  slots?: string;
   formats: VariantFormat[];
   placeholder: Awaited<ReturnType<typeof placeholderOf>>;
   outputs: AsyncGenerator<StillOutput>;
@@ -357,7 +360,10 @@ async function decodeStill(
       yield { slot: 'swatch', pixels: await tilePixels(source, geometry) };
     }
   }
-  return { kind, formats, placeholder, outputs: outputs() };
+  const slots = withSlots
+    ? slotSignature(tileSettings, options.swatchWidths ?? DEFAULT_SWATCH_WIDTHS)
+    : undefined;
+  return { kind, slots, formats, placeholder, outputs: outputs() };
 }
 
 /** Renders a still: every output of `decodeStill`, each encoded in every format from its pixels. */
@@ -387,6 +393,7 @@ async function renderStill(
     variants,
     tiles,
     swatches,
+    ...(still.slots ? { slots: still.slots } : {}),
     thumbhash: still.placeholder.thumbhash,
     dominantColor: still.placeholder.dominantColor,
   };

@@ -34,6 +34,8 @@ export interface Rendition {
   tiles: RenderedTile[];
   /** Square swatches, smallest first; none for animations. */
   swatches: RenderedVariant[];
+  /** The tile and swatch settings rendered (`slotSignature`); absent when none were. */
+  slots?: string;
   /** ThumbHash of a rendition at most 100 px on a side, base64; absent when nothing could be decoded. */
   thumbhash?: string;
   /** `#rrggbb`; absent when nothing could be decoded. */

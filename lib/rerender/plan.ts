@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ImageCopy, StoredImage } from '../domain/image';
+import { DEFAULT_SLOT_SIGNATURE } from '../domain/storefront-slots';
 import { ladderFor, rungsOf } from '../domain/variant-ladder';
 import { readyProgress } from '../pipeline/content-publisher';
 import { legacyCopyKey } from '../pipeline/object-key';
@@ -30,10 +31,27 @@ export function missingRungs(facts: ContentFacts, widths: readonly number[]): nu
   return ladderFor(facts.width, widths).filter((width) => !rendered.has(width));
 }
 
-/** A content is current when it has every rung of the ladder and its original's key names them. */
-export function contentIsCurrent(facts: ContentFacts, widths: readonly number[]): boolean {
+/**
+ * Whether a still's tiles and swatches are missing or were rendered with other settings than `slots`
+ * (`slotSignature` of the settings in force). Animations and unrendered originals have none.
+ */
+export function slotsStale(facts: ContentFacts, slots: string): boolean {
+  return (facts.kind === 'jpeg' || facts.kind === 'png') && facts.slots !== slots;
+}
+
+/**
+ * A content is current when it has every rung of the ladder, its tiles and swatches are of the settings
+ * in force, and its original's key names them.
+ */
+export function contentIsCurrent(
+  facts: ContentFacts,
+  widths: readonly number[],
+  slots: string = DEFAULT_SLOT_SIGNATURE,
+): boolean {
   return (
-    missingRungs(facts, widths).length === 0 && (facts.kind === 'original' || Boolean(facts.original_key))
+    missingRungs(facts, widths).length === 0 &&
+    !slotsStale(facts, slots) &&
+    (facts.kind === 'original' || Boolean(facts.original_key))
   );
 }
 
@@ -51,6 +69,8 @@ export function readySignature(copy: ImageCopy): string {
     copy.width,
     copy.height,
     copy.variants ?? [],
+    copy.tiles ?? [],
+    copy.swatches ?? [],
     copy.thumbhash,
     copy.dominant_color,
   ];
@@ -61,9 +81,10 @@ export function summarizeContent(
   sha256: string,
   facts: ContentFacts,
   widths: readonly number[],
+  slots: string = DEFAULT_SLOT_SIGNATURE,
 ): ContentSummary {
   return {
-    current: contentIsCurrent(facts, widths),
+    current: contentIsCurrent(facts, widths, slots),
     signature: readySignature(readyProgress(sha256, facts)),
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageSet } from '../domain/image';
+import { DEFAULT_SLOT_SIGNATURE } from '../domain/storefront-slots';
 import { contentKeys, rungsOf, type Variant } from '../domain/variant-ladder';
 import {
   type ContentDependencies,
@@ -8,6 +9,7 @@ import {
   publishContent,
   readyProgress,
   releaseContent,
+  tileSetsOf,
 } from '../pipeline/content-publisher';
 import { legacyCopyKey } from '../pipeline/object-key';
 import type { ContentFacts, ContentRecord, ImageStatusStore } from '../pipeline/ports';
@@ -18,6 +20,7 @@ import {
   missingRungs,
   planImage,
   type RerenderTask,
+  slotsStale,
   summarizeContent,
   summarizeImage,
 } from './plan';
@@ -39,10 +42,15 @@ export interface TableWalk {
 
 export interface RerenderDependencies extends ContentDependencies {
   statuses: ImageStatusStore;
-  /** Renders exactly these rungs of an original (the pipeline's `render` renders its whole ladder). */
-  renderRungs: (bytes: Buffer, rungs: readonly number[]) => Promise<Rendition>;
+  /**
+   * Renders exactly these rungs of an original (the pipeline's `render` renders its whole ladder), and
+   * with `slots` its tiles and swatches under the settings in force too.
+   */
+  renderRungs: (bytes: Buffer, rungs: readonly number[], slots: boolean) => Promise<Rendition>;
   /** The ladder now in force (`VARIANT_WIDTHS`). */
   widths: readonly number[];
+  /** The tile and swatch settings now in force (`slotSignature`); the defaults' when absent. */
+  slots?: string;
 }
 
 export interface RerenderPlan {
@@ -54,7 +62,11 @@ export interface RerenderPlan {
 }
 
 /** One pass over the table: what is to be done, counted per action. Changes nothing. */
-export async function planRerender(walk: TableWalk, widths: readonly number[]): Promise<RerenderPlan> {
+export async function planRerender(
+  walk: TableWalk,
+  widths: readonly number[],
+  slots: string = DEFAULT_SLOT_SIGNATURE,
+): Promise<RerenderPlan> {
   const contents = new Map<string, ContentSummary>();
   // A content may come after its images in the walk: images wait here, summarized, until the end.
   const candidates: ImageSummary[] = [];
@@ -65,7 +77,7 @@ export async function planRerender(walk: TableWalk, widths: readonly number[]): 
       const { record } = entry;
       if (record.references.includes(RERENDER_REFERENCE)) heldContents.push(record.sha256);
       if (record.facts && record.deletingSince === null) {
-        contents.set(record.sha256, summarizeContent(record.sha256, record.facts, widths));
+        contents.set(record.sha256, summarizeContent(record.sha256, record.facts, widths, slots));
       }
       continue;
     }
@@ -134,11 +146,14 @@ async function extendContent(sha256: string, deps: RerenderDependencies): Promis
   try {
     const facts = held.facts;
     const missing = missingRungs(facts, deps.widths);
+    const withSlots = slotsStale(facts, deps.slots ?? DEFAULT_SLOT_SIGNATURE);
     const previousKey = originalKeyOf(sha256, facts);
     const original = await deps.objects.get(previousKey);
     if (!original) throw new Error(`the original ${previousKey} is missing`);
     const rendition =
-      missing.length > 0 ? await deps.renderLimit(() => deps.renderRungs(original, missing)) : null;
+      missing.length > 0 || withSlots
+        ? await deps.renderLimit(() => deps.renderRungs(original, missing, withSlots))
+        : null;
     if (rendition && rendition.kind !== facts.kind) {
       throw new Error(`the original renders as ${rendition.kind}, not ${facts.kind}`);
     }
@@ -147,8 +162,22 @@ async function extendContent(sha256: string, deps: RerenderDependencies): Promis
       ...facts.variants,
       ...added.map(({ width, height, format }) => ({ width, height, format })),
     ]);
-    const originalKey = contentKeys.original(sha256, facts.kind, rungsOf(variants));
+    // New tile sets and swatches replace the old in the facts; the old objects stay, and so does the old
+    // original's key that names them, so every URL handed out before keeps its picture.
+    const tiles = withSlots && rendition ? tileSetsOf(rendition) : facts.tiles;
+    const swatches = withSlots && rendition ? rungsOf(rendition.swatches) : facts.swatches;
+    const originalKey = contentKeys.original(sha256, facts.kind, rungsOf(variants), { tiles, swatches });
+    const slotObjects = withSlots && rendition ? [...rendition.tiles, ...rendition.swatches] : [];
     await Promise.all([
+      ...slotObjects.map((object) =>
+        deps.objects.put(
+          'set' in object
+            ? contentKeys.tile(sha256, object.set as string, object.width, object.format)
+            : contentKeys.swatch(sha256, object.width, object.format),
+          object.body,
+          object.contentType,
+        ),
+      ),
       ...added.map((variant) =>
         deps.objects.put(
           contentKeys.variant(sha256, variant.width, variant.format),
@@ -158,7 +187,14 @@ async function extendContent(sha256: string, deps: RerenderDependencies): Promis
       ),
       originalKey === previousKey ? undefined : deps.objects.put(originalKey, original, facts.content_type),
     ]);
-    const extended: ContentFacts = { ...facts, original_key: originalKey, variants };
+    const extended: ContentFacts = {
+      ...facts,
+      original_key: originalKey,
+      variants,
+      ...(tiles && tiles.length > 0 ? { tiles } : {}),
+      ...(swatches && swatches.length > 0 ? { swatches } : {}),
+      ...(withSlots && rendition?.slots ? { slots: rendition.slots } : {}),
+    };
     if (await deps.contents.extendRender(sha256, facts.original_key ?? null, extended)) return extended;
     // Another run extended it first: its facts stand.
     return (await deps.contents.find(sha256))?.facts ?? null;

@@ -9,6 +9,13 @@ import { alphaPng, photoJpeg } from '../helpers/photos';
 
 const skip = browserMissing;
 
+/** Enters the key, then opens a product's view of all its images from the grid. */
+async function openProduct(page: import('playwright-core').Page, apiKey: string, sku: string): Promise<void> {
+  await page.locator('#key').fill(apiKey);
+  await page.locator('#key-form button').click();
+  await page.locator('button.card', { hasText: sku }).first().click();
+}
+
 const t = useTestApi({ withPipeline: true });
 let origin: Origin;
 let browser: Browser;
@@ -49,8 +56,7 @@ describe.skipIf(skip)('the local catalogue page in headless Chromium', () => {
     });
 
     await page.goto(`${t.api.baseUrl}/`);
-    await page.locator('#key').fill(t.api.apiKey);
-    await page.locator('#key-form button').click();
+    await openProduct(page, t.api.apiKey, 'shirt <b>red</b>');
     // Page-side code as text: the test program is compiled without the DOM's types.
     await page.waitForFunction(
       `[...document.querySelectorAll('figure.ready img')].length === 2 &&
@@ -64,7 +70,7 @@ describe.skipIf(skip)('the local catalogue page in headless Chromium', () => {
     const avif = shirt?.variants.find((variant) => variant.format === 'avif' && variant.width === 832);
     expect(current).toBe(avif?.url);
     expect(loaded).toContainEqual({ url: avif?.url, type: 'image/avif' });
-    expect(await page.locator('picture source[type="image/avif"]').count()).toBe(2);
+    expect(await page.locator('#detail picture source[type="image/avif"]').count()).toBe(2);
     expect(await page.locator('figure.ready img').first().getAttribute('style')).not.toContain(
       'background-image',
     );
@@ -78,7 +84,7 @@ describe.skipIf(skip)('the local catalogue page in headless Chromium', () => {
     // The key is kept for the tab: a reload asks for nothing.
     expect(await page.evaluate(`sessionStorage.getItem('product-images.api-key')`)).toBe(t.api.apiKey);
     await page.reload();
-    await page.locator('figure.ready').first().waitFor();
+    await page.locator('button.card').first().waitFor();
     expect(await page.locator('#key-form').isHidden()).toBe(true);
     await context.close();
   }, 120_000);
@@ -95,8 +101,7 @@ describe.skipIf(skip)('the local catalogue page in headless Chromium', () => {
       if (response.status() >= 400) failures.push(`${response.url()} answered ${response.status()}`);
     });
     await page.goto(`${t.api.baseUrl}/`);
-    await page.locator('#key').fill(t.api.apiKey);
-    await page.locator('#key-form button').click();
+    await openProduct(page, t.api.apiKey, 'a-shirt-800');
     await page.waitForFunction(
       `[...document.querySelectorAll('figure.ready img')].length > 0 &&
        [...document.querySelectorAll('figure.ready img')].every((img) => img.complete && img.naturalWidth > 0)`,
@@ -133,14 +138,97 @@ describe.skipIf(skip)('the local catalogue page in headless Chromium', () => {
       const context = await browser.newContext({ viewport: { width: 400, height: 900 } });
       const page = await context.newPage();
       await page.goto(`${t.api.baseUrl}/`);
-      await page.locator('#key').fill(t.api.apiKey);
-      await page.locator('#key-form button').click();
+      await openProduct(page, t.api.apiKey, '0-spin');
       // Chromium decodes the published file: its Exif and XMP zeroed, its movie metadata renamed.
       await page.waitForFunction(
         `[...document.querySelectorAll('figure.ready img')].some((img) => img.currentSrc.startsWith(${JSON.stringify(spin?.cdn_url)}) && img.complete && img.naturalWidth === 150)`,
         undefined,
         { timeout: 30_000 },
       );
+      await context.close();
+    },
+    120_000,
+  );
+
+  it.each([
+    { viewport: 400, scale: 2 },
+    { viewport: 1280, scale: 1 },
+  ])(
+    'shows a storefront grid at $viewport px ($scale x): square tiles at the rung each slot needs, swatches as small circles',
+    async ({ viewport, scale }) => {
+      origin.route('/grid-photo.jpg', serve(await photoJpeg(1600, 1200), 'image/jpeg'));
+      origin.route('/grid-red.jpg', serve(await photoJpeg(800, 600), 'image/jpeg'));
+      origin.route('/grid-blue.png', serve(await alphaPng(300, 300, true), 'image/png'));
+      await t.http.post({
+        product_sku: '00-grid-shirt',
+        images: [
+          { url: `${origin.url}/grid-photo.jpg` },
+          { url: `${origin.url}/grid-red.jpg`, order: 1, image_type: 'swatch' },
+          { url: `${origin.url}/grid-blue.png`, order: 2, image_type: 'swatch' },
+        ],
+      });
+      const images = (await t.http.waitForImages('00-grid-shirt', settled, 60_000)).images as ImageView[];
+      const context = await browser.newContext({
+        viewport: { width: viewport, height: 900 },
+        deviceScaleFactor: scale,
+      });
+      const page = await context.newPage();
+      await page.goto(`${t.api.baseUrl}/`);
+      await page.locator('#key').fill(t.api.apiKey);
+      await page.locator('#key-form button').click();
+      const card = page.locator('button.card', { hasText: '00-grid-shirt' });
+      await page.waitForFunction(
+        `[...document.querySelectorAll('.card img')].length >= 3 &&
+       [...document.querySelectorAll('.card img')].every((img) => img.complete && img.naturalWidth > 0)`,
+        undefined,
+        { timeout: 30_000 },
+      );
+      const measured =
+        (await page.evaluate(`[...[...document.querySelectorAll('button.card')].find((card) => card.textContent.includes('00-grid-shirt')).querySelectorAll('img')].map((img) => {
+      const box = img.getBoundingClientRect();
+      return { slot: box.width, height: box.height, src: img.currentSrc, natural: img.naturalWidth, naturalHeight: img.naturalHeight, swatch: img.classList.contains('swatch') };
+    })`)) as Array<{
+          slot: number;
+          height: number;
+          src: string;
+          natural: number;
+          naturalHeight: number;
+          swatch: boolean;
+        }>;
+      const [tileShown, ...swatches] = measured;
+      const [photo] = images;
+      // What each <img> loaded, from its currentSrc (naturalWidth is scaled by srcset's density).
+      const renditions = images.flatMap((image) => [...image.tiles, ...image.variants]);
+      const served = (src: string | undefined) => renditions.find((rendition) => rendition.url === src);
+      // The tile: square on screen and in its pixels, at least 90 % of slot × DPR, and the smallest rung that is.
+      expect(tileShown?.slot).toBeCloseTo(tileShown?.height ?? 0, 0);
+      const loaded = served(tileShown?.src);
+      expect(photo?.tiles.map((each) => each.url)).toContain(tileShown?.src);
+      expect(loaded?.width).toBe(loaded?.height);
+      const wanted = (tileShown?.slot ?? 0) * scale;
+      const rungs = [...new Set(photo?.tiles.map((each) => each.width))].sort((a, b) => a - b);
+      const needed = rungs.find((width) => width >= wanted) ?? rungs[rungs.length - 1];
+      expect(loaded?.width).toBeGreaterThanOrEqual(0.9 * Math.min(wanted, rungs[rungs.length - 1] ?? 0));
+      expect(loaded?.width).toBe(needed);
+      // Two swatches, drawn as circles, from their swatch renditions, at most 128 px wide.
+      expect(swatches).toHaveLength(2);
+      for (const swatch of swatches) {
+        const rendition = served(swatch.src);
+        expect(swatch.swatch).toBe(true);
+        expect(rendition?.width).toBe(rendition?.height);
+        expect(rendition?.width).toBeLessThanOrEqual(128);
+        expect(rendition?.width).toBeGreaterThanOrEqual(Math.min(swatch.slot * scale, 64));
+      }
+      expect(await page.evaluate(`getComputedStyle(document.querySelector('.swatch')).borderRadius`)).toBe(
+        '50%',
+      );
+      // A click opens every image of the product, as before.
+      await card.click();
+      await page.locator('#detail figure.ready').first().waitFor();
+      expect(await page.locator('#detail figure').count()).toBe(3);
+      expect(await page.locator('#products').isHidden()).toBe(true);
+      await page.locator('#back').click();
+      expect(await page.locator('#products').isVisible()).toBe(true);
       await context.close();
     },
     120_000,

@@ -10,11 +10,17 @@ import {
 import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { loadVariantRouter } from '../../infra/cdn/variant-router';
 import { DynamoContentStore } from '../../lib/adapters/dynamodb/content-store';
 import { DynamoImageStatusStore } from '../../lib/adapters/dynamodb/image-status-store';
 import { DynamoTableWalk } from '../../lib/adapters/dynamodb/table-walk';
 import { S3ImageObjectStore } from '../../lib/adapters/s3/image-object-store';
-import type { StoredImage } from '../../lib/domain/image';
+import { type StoredImage, toImageView } from '../../lib/domain/image';
+import {
+  DEFAULT_SWATCH_WIDTHS,
+  DEFAULT_TILE_SETTINGS,
+  slotSignature,
+} from '../../lib/domain/storefront-slots';
 import { contentKeys } from '../../lib/domain/variant-ladder';
 import { publishContent, readyProgress } from '../../lib/pipeline/content-publisher';
 import { renderImage } from '../../lib/rendering/render-image';
@@ -89,7 +95,12 @@ describe('npm run rerender over in-memory ports', () => {
     expect(rungRenders()).toBe(2);
     const a = (await pipeline.statuses.find('a'))?.images[0];
     expect([...new Set(a?.variants?.map((variant) => variant.width))]).toEqual([832, 640, 352]);
-    expect(a?.object_key).toBe(contentKeys.original(a?.content_sha256 ?? '', 'jpeg', [352, 640, 832]));
+    expect(a?.object_key).toBe(
+      contentKeys.original(a?.content_sha256 ?? '', 'jpeg', [352, 640, 832], {
+        tiles: a?.tiles,
+        swatches: a?.swatches,
+      }),
+    );
     // The old original stays beside the new one; the run's own reference is gone again.
     expect(pipeline.objects.keys(`o/${a?.content_sha256}/`)).toHaveLength(2);
     expect((await pipeline.contents.find(a?.content_sha256 ?? ''))?.references).not.toContain(
@@ -128,6 +139,116 @@ describe('npm run rerender over in-memory ports', () => {
     await runRerender(plan, deps, { ratePerSecond: 1000, concurrency: 2 });
     expect(await pipeline.contents.find(orphan)).toBeNull();
     expect(pipeline.objects.keys(`v/${orphan}/`)).toEqual([]);
+  });
+});
+
+/** Contents rendered as the ladder alone was before tiles and swatches existed (48fcd1b's renderer). */
+async function renderedBeforeSlots() {
+  const photo = await photoJpeg(900, 600);
+  const pipeline = memoryPipeline(async () => {
+    throw new Error('not opened here');
+  });
+  const settings = { widths: OLD, avifEffort: 0, maxPixels: DEFAULT_MAX_PIXELS };
+  let tiles = DEFAULT_TILE_SETTINGS;
+  const deps: RerenderDependencies = {
+    ...pipeline.deps,
+    widths: OLD,
+    render: (bytes) => renderImage(bytes, { ...settings, slots: false }),
+    renderRungs: (bytes, rungs, slots) => renderImage(bytes, { ...settings, tiles, rungs, slots }),
+  };
+  const sha = createHash('sha256').update(photo).digest('hex');
+  pipeline.statuses.write(
+    'shirt',
+    [image(1), image(2, { image_type: 'swatch', url: 'https://example.com/s.jpg' })],
+    1,
+  );
+  for (const id of [1, 2]) {
+    const { facts } = await publishContent(sha, id, photo, deps);
+    await pipeline.statuses.record('shirt', id, readyProgress(sha, facts));
+  }
+  const walk = {
+    async *entries(): AsyncIterable<TableEntry> {
+      for (const set of pipeline.statuses.sets.values()) yield { kind: 'set', set: structuredClone(set) };
+      const record = await pipeline.contents.find(sha);
+      if (record) yield { kind: 'content', record };
+    },
+  };
+  const useTiles = (next: typeof tiles) => {
+    tiles = next;
+    deps.slots = slotSignature(next, DEFAULT_SWATCH_WIDTHS);
+  };
+  return { pipeline, deps, walk, sha, useTiles };
+}
+
+describe('npm run rerender and storefront slots', () => {
+  const route = loadVariantRouter();
+  const view = (stored: StoredImage | undefined) =>
+    toImageView(stored as StoredImage, { cdnBaseUrl: 'https://cdn.test' });
+  const keyOf = (url: string | null) => (url ?? '').replace('https://cdn.test', '');
+  const routed = (url: string | null, query: Record<string, string>) =>
+    route({
+      uri: keyOf(url),
+      querystring: Object.fromEntries(Object.entries(query).map(([name, value]) => [name, { value }])),
+      headers: { accept: { value: 'image/avif' } },
+    }).uri.slice(1);
+
+  it('adds tiles and swatches to contents rendered before them; every URL keeps answering', async () => {
+    const { pipeline, deps, walk, sha } = await renderedBeforeSlots();
+    const [photo, swatch] = (await pipeline.statuses.find('shirt'))?.images ?? [];
+    expect(photo?.tiles).toBeUndefined();
+    const oldUrl = view(photo).cdn_url;
+    // Before: ?width&height is the plain rendition; a swatch shows the ladder.
+    expect(routed(oldUrl, { width: '400', height: '400' })).toBe(`v/${sha}/832.avif`);
+    expect(view(swatch).cdn_url).toBe(oldUrl);
+
+    const plan = await planRerender(walk, OLD);
+    expect(plan.tasks.map((task) => task.action)).toEqual(['extend', 'extend']);
+    expect(await runRerender(plan, deps, { ratePerSecond: 1000, concurrency: 2 })).toMatchObject({ done: 2 });
+    const [after, afterSwatch] = (await pipeline.statuses.find('shirt'))?.images ?? [];
+    expect(after?.tiles).toEqual([{ aspect: '1:1', set: '1x1f90', widths: [180, 360, 540, 720] }]);
+    expect(after?.swatches).toEqual([64, 128, 192]);
+    const newUrl = view(after).cdn_url;
+    expect(routed(newUrl, { width: '400', height: '400' })).toBe(`v/${sha}/1x1f90/540.avif`);
+    expect(view(afterSwatch).cdn_url).toBe(`${newUrl}/swatch`);
+    expect(routed(view(afterSwatch).cdn_url, { width: '64' })).toBe(`v/${sha}/s/64.avif`);
+    // Every object any URL names exists: the old original, the new one, and what each routes to.
+    for (const [url, query] of [
+      [oldUrl, {}],
+      [oldUrl, { width: '400' }],
+      [newUrl, {}],
+      [newUrl, { width: '400', height: '400' }],
+      [view(afterSwatch).cdn_url, { width: '100' }],
+    ] as const) {
+      expect(pipeline.objects.objects.has(routed(url, query)), `${url} ${JSON.stringify(query)}`).toBe(true);
+    }
+    expect((await planRerender(walk, OLD)).tasks).toEqual([]);
+  });
+
+  it('renders tiles again after a tile setting changes; the URLs of the old tiles keep their picture', async () => {
+    const { pipeline, deps, walk, sha, useTiles } = await renderedBeforeSlots();
+    await runRerender(await planRerender(walk, OLD), deps, { ratePerSecond: 1000, concurrency: 2 });
+    const before = view((await pipeline.statuses.find('shirt'))?.images[0]);
+    const oldTile = routed(before.cdn_url, { width: '400', height: '400' });
+    const oldBytes = pipeline.objects.objects.get(oldTile)?.body;
+
+    const changed = { ...DEFAULT_TILE_SETTINGS, fillPercent: 80 };
+    useTiles(changed);
+    const signature = slotSignature(changed, DEFAULT_SWATCH_WIDTHS);
+    expect((await planRerender(walk, OLD, signature)).tasks.map((task) => task.action)).toEqual([
+      'extend',
+      'extend',
+    ]);
+    await runRerender(await planRerender(walk, OLD, signature), deps, {
+      ratePerSecond: 1000,
+      concurrency: 1,
+    });
+    const after = view((await pipeline.statuses.find('shirt'))?.images[0]);
+    expect(after.tiles.every((tile) => tile.url.includes('/1x1f80/'))).toBe(true);
+    expect(routed(after.cdn_url, { width: '400', height: '400' })).toBe(`v/${sha}/1x1f80/540.avif`);
+    // The old URL still routes to the old tile, which is still there, unchanged.
+    expect(routed(before.cdn_url, { width: '400', height: '400' })).toBe(oldTile);
+    expect(pipeline.objects.objects.get(oldTile)?.body.equals(oldBytes ?? Buffer.alloc(0))).toBe(true);
+    expect((await planRerender(walk, OLD, signature)).tasks).toEqual([]);
   });
 });
 
