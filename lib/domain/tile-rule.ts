@@ -73,25 +73,12 @@ function placement(
       Math.min((tile.width * fill) / box.width, (tile.height * fill) / box.height);
     const place = (width: number): TileGeometry | null => {
       const tile = tileOf(width);
-      const scale = scaleFor(tile);
-      if (scale > 1 + ROUNDING / Math.max(box.width, box.height)) return null;
-      const placed = {
-        width: Math.min(tile.width, Math.max(1, Math.round(box.width * scale))),
-        height: Math.min(tile.height, Math.max(1, Math.round(box.height * scale))),
-      };
-      return {
-        tile,
-        region: box,
-        placed,
-        offset: centred(tile, placed),
-        background: border.background,
-        mode: 'pad',
-      };
+      return padded(box, scaleFor(tile), tile, border.background);
     };
-    // The widest tile whose product is shown at its own pixels.
+    // The tile in which the product fills its share at its own pixels.
     const ownWidth = Math.max(
       1,
-      Math.floor(Math.min(box.width / fill, ((box.height / fill) * aspect.width) / aspect.height)),
+      Math.floor(Math.max(box.width / fill, ((box.height / fill) * aspect.width) / aspect.height)),
     );
     return { place, ownWidth };
   }
@@ -115,23 +102,33 @@ function placement(
   const whole = wholeImage(size);
   const place = (width: number): TileGeometry | null => {
     const tile = tileOf(width);
-    const scale = Math.min(tile.width / size.width, tile.height / size.height);
-    if (scale > 1 + ROUNDING / Math.max(size.width, size.height)) return null;
-    const placed = {
-      width: Math.min(tile.width, Math.max(1, Math.round(size.width * scale))),
-      height: Math.min(tile.height, Math.max(1, Math.round(size.height * scale))),
-    };
-    return {
+    return padded(
+      whole,
+      Math.min(tile.width / size.width, tile.height / size.height),
       tile,
-      region: whole,
-      placed,
-      offset: centred(tile, placed),
-      background: border.edgeColour,
-      mode: 'pad',
-    };
+      border.edgeColour,
+    );
   };
   // The narrowest tile that holds the whole photo at its own pixels.
   return { place, ownWidth: Math.max(size.width, Math.round((size.height * aspect.width) / aspect.height)) };
+}
+
+/**
+ * `region` scaled by `scale`, centred on a `tile` painted `background`; null when that would enlarge it
+ * (beyond a pixel of rounding).
+ */
+function padded(
+  region: Box,
+  scale: number,
+  tile: { width: number; height: number },
+  background: Rgba,
+): TileGeometry | null {
+  if (scale > 1 + ROUNDING / Math.max(region.width, region.height)) return null;
+  const placed = {
+    width: Math.min(tile.width, Math.max(1, Math.round(region.width * scale))),
+    height: Math.min(tile.height, Math.max(1, Math.round(region.height * scale))),
+  };
+  return { tile, region, placed, offset: centred(tile, placed), background, mode: 'pad' };
 }
 
 function wholeImage(size: { width: number; height: number }): Box {

@@ -26,6 +26,7 @@ const { measureQuality } = await import('./quality');
 const { measureRerender } = await import('./rerender');
 const { measureImport } = await import('./import');
 const { measureRender } = await import('./render');
+const { measurePageBytes } = await import('./page-bytes');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
@@ -35,6 +36,7 @@ const sections: Array<[string, () => Promise<string[]>]> = [
   ['Completion events: settled to published', measureSettledEvents],
   ['Storefront variants: rendering, dedupe, bytes, latency, cost', measureVariants],
   ['Render once, encode many: storefront slots for the CPU of a ladder', measureRender],
+  ['Page bytes: the catalogue page at 400 px, 2x', measurePageBytes],
   ['Equal quality: each format at the same butteraugli distance', measureQuality],
   ['Ladder and rerender: the 2x slot, re-rendering cost', measureRerender],
   ['Imports at scale: a first import end to end, the deployed model', measureImport],

@@ -7,7 +7,8 @@ import { S3RVER_CREDENTIALS } from '../../infra/local/s3-local';
 import { keys } from '../../lib/adapters/dynamodb/table-schema';
 import { loadPipelineConfig } from '../../lib/config';
 import type { ImageView } from '../../lib/domain/image';
-import { DEFAULT_VARIANT_WIDTHS, ladderFor } from '../../lib/domain/variant-ladder';
+import { slotSignature } from '../../lib/domain/storefront-slots';
+import { contentKeys, DEFAULT_VARIANT_WIDTHS, ladderFor, rungsOf } from '../../lib/domain/variant-ladder';
 import { createRerenderDependencies } from '../../lib/renderer-service';
 import { planRerender, type RerenderProgress, runRerender } from '../../lib/rerender/rerender';
 import { cdnBucket } from '../helpers/cdn-bucket';
@@ -36,6 +37,7 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 async function rerender(
   widths: readonly number[],
   dryRun = false,
+  settings: Record<string, string> = {},
 ): Promise<{ planned: number; report: RerenderProgress | null }> {
   const s3 = t.api.s3;
   const config = loadPipelineConfig({
@@ -49,9 +51,10 @@ async function rerender(
     CDN_BASE_URL: t.api.cdnBaseUrl,
     VARIANT_WIDTHS: widths.join(','),
     LOG_LEVEL: 'silent',
+    ...settings,
   });
   const { deps, walk } = createRerenderDependencies(config);
-  const plan = await planRerender(walk, widths);
+  const plan = await planRerender(walk, widths, slotSignature(config.tiles, config.swatchWidths));
   if (dryRun) return { planned: plan.tasks.length, report: null };
   return {
     planned: plan.tasks.length,
@@ -129,6 +132,94 @@ describe('renditions at the original width, a ladder change and npm run rerender
     // Both originals' keys, every rung of both ladders, 4 tiles and 3 swatches, in 3 formats each.
     expect((await objectKeys(`o/${hash}/`)).length).toBe(2);
     expect((await contentObjects(hash)).length).toBe(2 + 7 * 3 + 4 * 3 + 3 * 3);
+  });
+
+  it('adds tiles to a content rendered as at 48fcd1b, renders them again after TILE_FILL changes, and every URL stays 200', async () => {
+    const photo = await photoJpeg(1200, 960);
+    const image = await postAndWait('slots', '/slots.jpg', photo);
+    const hash = sha256(photo);
+    // Make it what 48fcd1b left: no tiles, swatches or their settings, the original under a key naming
+    // the ladder alone.
+    const ladderKey = contentKeys.original(hash, 'jpeg', rungsOf(image.variants));
+    const s3 = new S3Client({
+      endpoint: t.api.s3?.endpoint,
+      region: 'local',
+      forcePathStyle: true,
+      credentials: S3RVER_CREDENTIALS,
+    });
+    const original = Buffer.from(await (await fetch(image.cdn_url ?? '')).arrayBuffer());
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: t.api.s3?.bucket,
+        Key: ladderKey,
+        Body: original,
+        ContentType: 'image/jpeg',
+      }),
+    );
+    const client = documentClientFor(t.api);
+    await client.send(
+      new UpdateCommand({
+        TableName: t.api.tableName,
+        Key: keys.content(hash),
+        UpdateExpression: 'SET #facts.#key = :key REMOVE #facts.#tiles, #facts.#swatches, #facts.#slots',
+        ExpressionAttributeNames: {
+          '#facts': 'facts',
+          '#key': 'original_key',
+          '#tiles': 'tiles',
+          '#swatches': 'swatches',
+          '#slots': 'slots',
+        },
+        ExpressionAttributeValues: { ':key': ladderKey },
+      }),
+    );
+    await client.send(
+      new UpdateCommand({
+        TableName: t.api.tableName,
+        Key: keys.sku('slots'),
+        UpdateExpression:
+          'SET #images[0].#key = :key, #revision = #revision + :one, #writer = :pipeline REMOVE #images[0].#tiles, #images[0].#swatches',
+        ExpressionAttributeNames: {
+          '#images': 'images',
+          '#key': 'object_key',
+          '#tiles': 'tiles',
+          '#swatches': 'swatches',
+          '#revision': 'revision',
+          '#writer': 'writer',
+        },
+        ExpressionAttributeValues: { ':key': ladderKey, ':one': 1, ':pipeline': 'pipeline' },
+      }),
+    );
+    const [old] = (await t.http.waitForImages('slots', (images) => images[0]?.tiles.length === 0)).images;
+    expect(old?.cdn_url).toBe(`${t.api.cdnBaseUrl}/${ladderKey}`);
+    const square = async (url: string) => {
+      const answer = await fetch(`${url}?width=400&height=400`, { headers: { Accept: BROWSER_ACCEPT } });
+      const metadata = await sharp(Buffer.from(await answer.arrayBuffer())).metadata();
+      return { status: answer.status, size: [metadata.width, metadata.height] };
+    };
+    // Before: no tiles, so ?width&height is the plain rendition.
+    expect(await square(old?.cdn_url ?? '')).toEqual({ status: 200, size: [832, 666] });
+    const urls = [old?.cdn_url ?? '', ...(old?.variants ?? []).map((variant) => variant.url)];
+
+    expect((await rerender(BEFORE)).report).toMatchObject({ done: 1, failed: 0 });
+    const [tiled] = (await t.http.waitForImages('slots', (images) => (images[0]?.tiles.length ?? 0) > 0))
+      .images;
+    expect(await square(tiled?.cdn_url ?? '')).toEqual({ status: 200, size: [540, 540] });
+    urls.push(tiled?.cdn_url ?? '', ...(tiled?.tiles ?? []).map((each) => each.url));
+    for (const url of urls) expect((await fetch(url)).status, url).toBe(200);
+
+    // A tile setting changes: planned and rendered again under a new name; the old tiles stay.
+    expect((await rerender(BEFORE, true)).planned).toBe(0);
+    // (This suite's other ready images are planned too: every still's tiles follow the settings.)
+    expect((await rerender(BEFORE, true, { TILE_FILL: '0.8' })).planned).toBeGreaterThanOrEqual(1);
+    expect((await rerender(BEFORE, false, { TILE_FILL: '0.8' })).report).toMatchObject({ failed: 0 });
+    const [refilled] = (
+      await t.http.waitForImages('slots', (images) => images[0]?.tiles[0]?.url.includes('/1x1f80/') ?? false)
+    ).images;
+    expect(await square(refilled?.cdn_url ?? '')).toEqual({ status: 200, size: [540, 540] });
+    for (const url of [...urls, ...(refilled?.tiles ?? []).map((each) => each.url)]) {
+      expect((await fetch(url)).status, url).toBe(200);
+    }
+    expect(await square(tiled?.cdn_url ?? '')).toEqual({ status: 200, size: [540, 540] });
   });
 
   it('plans nothing more once done, whatever ran before', async () => {
