@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { hooked } from './adapters/client-hooks';
 import { createDocumentClient } from './adapters/dynamodb/client';
 import { DynamoContentStore } from './adapters/dynamodb/content-store';
 import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
@@ -81,18 +82,21 @@ export function createPipelineDependencies(
   const settling = createSettlingDependencies(config, { ...clients, dynamo, sqs });
   const s3 =
     clients.s3 ??
-    new S3Client({
-      region: config.region,
-      ...(config.s3Endpoint
-        ? {
-            endpoint: config.s3Endpoint,
-            forcePathStyle: true,
-            credentials: config.s3Credentials,
-            // S3-compatible servers store aws-chunked checksum framing as part of a streamed body.
-            requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-          }
-        : {}),
-    });
+    hooked(
+      new S3Client({
+        region: config.region,
+        ...(config.s3Endpoint
+          ? {
+              endpoint: config.s3Endpoint,
+              forcePathStyle: true,
+              credentials: config.s3Credentials,
+              // S3-compatible servers store aws-chunked checksum framing as part of a streamed body.
+              requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+            }
+          : {}),
+      }),
+      's3',
+    );
   const policy: FetchPolicy = {
     allowPrivate: config.allowPrivateImageHosts,
     maxBytes: config.maxImageBytes,
@@ -102,7 +106,7 @@ export function createPipelineDependencies(
   };
   const events: SettledEventSink = config.eventBusName
     ? new EventBridgeSettledSink(
-        clients.eventBridge ?? new EventBridgeClient({ region: config.region }),
+        clients.eventBridge ?? hooked(new EventBridgeClient({ region: config.region }), 'events'),
         config.eventBusName,
         settling.deadLetters,
       )
@@ -146,10 +150,13 @@ export function documentClientFor(config: PipelineConfig): DynamoDBDocumentClien
 }
 
 function createSqsClient(config: PipelineConfig): SQSClient {
-  return new SQSClient({
-    region: config.region,
-    ...(config.sqsEndpoint
-      ? { endpoint: config.sqsEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
+  return hooked(
+    new SQSClient({
+      region: config.region,
+      ...(config.sqsEndpoint
+        ? { endpoint: config.sqsEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    }),
+    'sqs',
+  );
 }

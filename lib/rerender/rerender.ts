@@ -33,7 +33,10 @@ import {
 export const RERENDER_REFERENCE = -1;
 
 /** One item of the table as the walk reads it: a SKU's image set, or a content. */
-export type TableEntry = { kind: 'set'; set: ImageSet } | { kind: 'content'; record: ContentRecord };
+export type TableEntry =
+  /** `announcedVersion`: the version last announced (null: none); absent where the walk does not read it. */
+  | { kind: 'set'; set: ImageSet; announcedVersion?: string | null }
+  | { kind: 'content'; record: ContentRecord };
 
 /** Reads the whole table once, page by page (a Scan deployed: this is an operator's batch job). */
 export interface TableWalk {

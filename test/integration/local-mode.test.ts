@@ -131,6 +131,18 @@ describe('the walkthrough npm start prints', () => {
     }
   });
 
+  it('with FAULTS prints the plan and fails AWS calls below the SDK retries; an image still ends ready', async () => {
+    const local = await startLocalMode({ FAULTS: 's3=0.3,dynamodb=0.05', FAULTS_SEED: '11' });
+    try {
+      expect(local.output()).toContain('FAULTS s3=0.3 dynamodb=0.05 (FAULTS_SEED=11)');
+      const image = await settledImage(local, 'faulty');
+      expect(image.status).toBe('ready');
+      expect((await fetch(image.cdn_url ?? '')).status).toBe(200);
+    } finally {
+      await local.stop();
+    }
+  });
+
   it('stays quiet about the pipeline with LOG_LEVEL=warn', async () => {
     const local = await startLocalMode({ LOG_LEVEL: 'warn' });
     try {

@@ -6,6 +6,7 @@ import {
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { StorageUnavailableError } from '../../domain/errors';
+import { hooked } from '../client-hooks';
 
 export interface DynamoConnection {
   region?: string;
@@ -14,12 +15,15 @@ export interface DynamoConnection {
 }
 
 export function createDocumentClient(connection: DynamoConnection): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    region: connection.region,
-    ...(connection.endpoint
-      ? { endpoint: connection.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
+  const client = hooked(
+    new DynamoDBClient({
+      region: connection.region,
+      ...(connection.endpoint
+        ? { endpoint: connection.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
+    }),
+    'dynamodb',
+  );
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

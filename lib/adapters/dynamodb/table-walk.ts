@@ -25,7 +25,14 @@ export class DynamoTableWalk implements TableWalk {
       const pk = String(item.pk);
       const sha256 = contentOfKey(pk);
       if (sha256) yield { kind: 'content', record: toRecord(sha256, item as ContentItem) };
-      else if (skuOfKey(pk) !== null) yield { kind: 'set', set: toImageSet(item) };
+      else if (skuOfKey(pk) !== null) {
+        const announced = item.announcedVersion;
+        yield {
+          kind: 'set',
+          set: toImageSet(item),
+          announcedVersion: typeof announced === 'string' ? announced : null,
+        };
+      }
     }
   }
 }
