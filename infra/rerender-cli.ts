@@ -1,12 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type Environment, loadPipelineConfig } from '../lib/config';
+import { loadPipelineConfig } from '../lib/config';
 import { slotSignature } from '../lib/domain/storefront-slots';
 import { createRerenderDependencies } from '../lib/renderer-service';
 import { planRerender, type RerenderProgress, runRerender } from '../lib/rerender/rerender';
-import { LOCAL_REGION } from './local/dynamodb-local';
-import { type LocalRuntime, RUNTIME_FILE } from './local/runtime-file';
-import { S3RVER_CREDENTIALS } from './local/s3-local';
+import { targetEnvironment } from './operator-target';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -32,30 +29,6 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   if (!(value > 0) || !Number.isFinite(value))
     throw new Error(`--${name} must be a positive number, got "${raw}"`);
   return value;
-}
-
-/** The pipeline's environment: the deployed table and bucket, or the running local service's. */
-function targetEnvironment(): Environment {
-  // A re-render publishes no event: the CDN base builds no URL here, but the configuration wants one.
-  const unused = { CDN_BASE_URL: process.env.CDN_BASE_URL || 'https://cdn.invalid' };
-  if (process.env.TABLE_NAME)
-    return { ...process.env, ...unused, LOG_LEVEL: process.env.LOG_LEVEL || 'error' };
-  if (!existsSync(RUNTIME_FILE)) {
-    throw new Error('no local service is running (start it with npm start) and TABLE_NAME is not set');
-  }
-  const runtime = JSON.parse(readFileSync(RUNTIME_FILE, 'utf8')) as LocalRuntime;
-  return {
-    TABLE_NAME: runtime.tableName,
-    DYNAMODB_ENDPOINT: runtime.dynamodbEndpoint,
-    AWS_REGION: LOCAL_REGION,
-    BUCKET_NAME: runtime.bucket,
-    S3_ENDPOINT: runtime.s3Endpoint,
-    S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    CDN_BASE_URL: runtime.cdnBaseUrl,
-    VARIANT_WIDTHS: process.env.VARIANT_WIDTHS || runtime.variantWidths.join(','),
-    LOG_LEVEL: process.env.LOG_LEVEL || 'error',
-  };
 }
 
 function duration(ms: number): string {

@@ -80,23 +80,7 @@ export function createPipelineDependencies(
   const dynamo = clients.dynamo ?? documentClientFor(config);
   const sqs = clients.sqs ?? createSqsClient(config);
   const settling = createSettlingDependencies(config, { ...clients, dynamo, sqs });
-  const s3 =
-    clients.s3 ??
-    hooked(
-      new S3Client({
-        region: config.region,
-        ...(config.s3Endpoint
-          ? {
-              endpoint: config.s3Endpoint,
-              forcePathStyle: true,
-              credentials: config.s3Credentials,
-              // S3-compatible servers store aws-chunked checksum framing as part of a streamed body.
-              requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-            }
-          : {}),
-      }),
-      's3',
-    );
+  const s3 = clients.s3 ?? createS3Client(config);
   const policy: FetchPolicy = {
     allowPrivate: config.allowPrivateImageHosts,
     maxBytes: config.maxImageBytes,
@@ -145,11 +129,30 @@ export function createSweepDependencies(
   };
 }
 
+/** The bucket's client: S3 deployed, the S3-compatible server locally. */
+export function createS3Client(config: PipelineConfig): S3Client {
+  return hooked(
+    new S3Client({
+      region: config.region,
+      ...(config.s3Endpoint
+        ? {
+            endpoint: config.s3Endpoint,
+            forcePathStyle: true,
+            credentials: config.s3Credentials,
+            // S3-compatible servers store aws-chunked checksum framing as part of a streamed body.
+            requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          }
+        : {}),
+    }),
+    's3',
+  );
+}
+
 export function documentClientFor(config: PipelineConfig): DynamoDBDocumentClient {
   return createDocumentClient({ region: config.region, endpoint: config.dynamodbEndpoint });
 }
 
-function createSqsClient(config: PipelineConfig): SQSClient {
+export function createSqsClient(config: PipelineConfig): SQSClient {
   return hooked(
     new SQSClient({
       region: config.region,

@@ -89,6 +89,14 @@ export function rerenderCommand(): { command: string; args: string[] } {
   };
 }
 
+/** `npm run audit`, run in a folder of one's choice (it finds the local service through `.local/`). */
+export function auditCommand(): { command: string; args: string[] } {
+  return {
+    command: process.execPath,
+    args: [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'infra/audit-cli.ts')],
+  };
+}
+
 /** `npm run token`, run in a folder of one's choice (it finds the local service through `.local/`). */
 export function tokenCommand(): { command: string; args: string[] } {
   return {

@@ -128,6 +128,20 @@ export class S3ImageObjectStore implements ImageObjectStore {
     } while (ContinuationToken);
   }
 
+  /** Every object under `prefix`, a listing page (1,000 keys) at a time: for the audit. */
+  async *list(prefix: string): AsyncIterable<{ key: string; lastModified: number }> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key) yield { key: object.Key, lastModified: object.LastModified?.getTime() ?? 0 };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+
   async get(key: string): Promise<Buffer | null> {
     try {
       const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
