@@ -27,5 +27,5 @@ export function cdnBucket(t: { api: TestApi }) {
     return [...(await objectKeys(`o/${sha256}/`)), ...(await objectKeys(`v/${sha256}/`))];
   };
 
-  return { objectKeys, contentObjects };
+  return { objectKeys, contentObjects, client, bucket: () => t.api.s3?.bucket };
 }

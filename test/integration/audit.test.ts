@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RVER_CREDENTIALS } from '../../infra/local/s3-local';
@@ -8,6 +8,7 @@ import { auditStore } from '../../lib/audit/audit';
 import { createAuditPorts } from '../../lib/audit-service';
 import { loadPipelineConfig } from '../../lib/config';
 import type { ImageView } from '../../lib/domain/image';
+import { cdnBucket } from '../helpers/cdn-bucket';
 import { documentClientFor, useTestApi } from '../helpers/local-api';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 import { photoJpeg } from '../helpers/photos';
@@ -56,12 +57,7 @@ describe('npm run audit on DynamoDB Local and s3rver', () => {
     expect(whole.scanned.objects).toBeGreaterThan(20);
 
     const hash = sha256(photo);
-    const s3 = new S3Client({
-      endpoint: t.api.s3?.endpoint,
-      region: 'local',
-      forcePathStyle: true,
-      credentials: S3RVER_CREDENTIALS,
-    });
+    const s3 = cdnBucket(t).client();
     const bucket = t.api.s3?.bucket;
     const lost = image?.variants[0]?.url.replace(`${t.api.cdnBaseUrl}/`, '') ?? '';
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: lost }));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { photoJpeg } from '../helpers/photos';
 
 /** DynamoDB Local, s3rver behind the local CDN (the CloudFront Function's code), the pipeline on the default ladder. */
 const t = useTestApi({ withPipeline: true });
-const { objectKeys, contentObjects } = cdnBucket(t);
+const { objectKeys, contentObjects, client: bucketClient } = cdnBucket(t);
 let origin: Origin;
 beforeAll(async () => {
   origin = await startOrigin('127.0.0.1');
@@ -141,12 +141,7 @@ describe('renditions at the original width, a ladder change and npm run rerender
     // Make it what 48fcd1b left: no tiles, swatches or their settings, the original under a key naming
     // the ladder alone.
     const ladderKey = contentKeys.original(hash, 'jpeg', rungsOf(image.variants));
-    const s3 = new S3Client({
-      endpoint: t.api.s3?.endpoint,
-      region: 'local',
-      forcePathStyle: true,
-      credentials: S3RVER_CREDENTIALS,
-    });
+    const s3 = bucketClient();
     const original = Buffer.from(await (await fetch(image.cdn_url ?? '')).arrayBuffer());
     await s3.send(
       new PutObjectCommand({
@@ -233,12 +228,7 @@ describe('renditions at the original width, a ladder change and npm run rerender
     const hash = sha256(photo);
     // Make it what an earlier version left: a copy under products/<sku>/<id>, no hash, no renditions.
     const client = documentClientFor(t.api);
-    const s3 = new S3Client({
-      endpoint: t.api.s3?.endpoint,
-      region: 'local',
-      forcePathStyle: true,
-      credentials: S3RVER_CREDENTIALS,
-    });
+    const s3 = bucketClient();
     const bucket = t.api.s3?.bucket;
     const legacyKey = `products/legacy/${image.id}`;
     await s3.send(
