@@ -4,26 +4,15 @@ import type { StoredImage } from '../../lib/domain/image';
 import type { TableEntry } from '../../lib/rerender/rerender';
 import { type MemoryPipeline, memoryPipeline } from '../helpers/memory-pipeline';
 import { photoJpeg } from '../helpers/photos';
-import { openedFrom } from '../helpers/stream-events';
+import { image, openedFrom } from '../helpers/stream-events';
 
 const HOUR = 3_600_000;
-
-function image(id: number, overrides: Partial<StoredImage> = {}): StoredImage {
-  return {
-    id,
-    url: `https://example.com/${id}.jpg`,
-    order: id,
-    image_type: 'default',
-    status: 'pending',
-    ...overrides,
-  };
-}
 
 /** Two products imported through the in-memory pipeline: a whole store, to be damaged one way at a time. */
 async function importedStore() {
   const photos = [await photoJpeg(400, 300), await photoJpeg(300, 400)];
   const pipeline = memoryPipeline(async (url) =>
-    openedFrom(photos[Number(/\/(\d+)\.jpg$/.exec(url)?.[1] ?? 1) % 2] as Buffer),
+    openedFrom(photos[Number(/\/(\d+)\.\w+$/.exec(url)?.[1] ?? 1) % 2] as Buffer),
   );
   const records = [
     pipeline.statuses.write('shirt', [image(1), image(2, { order: 1 })], 1),
