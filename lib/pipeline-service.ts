@@ -2,7 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { hooked } from './adapters/client-hooks';
+import { hooked, hookedOpener } from './adapters/client-hooks';
 import { createDocumentClient } from './adapters/dynamodb/client';
 import { DynamoContentStore } from './adapters/dynamodb/content-store';
 import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
@@ -104,7 +104,7 @@ export function createPipelineDependencies(
     renderLimit: createLimiter(config.renderConcurrency),
     inFlightLimit: createLimiter(config.imagesInFlight),
     contentTiming: DEFAULT_CONTENT_TIMING,
-    open: (url, known) => openImage(url, policy, undefined, known),
+    open: hookedOpener((url, known) => openImage(url, policy, undefined, known), policy),
     urls: new DynamoKnownUrlStore(dynamo, config.tableName),
     maxAttempts: config.maxCopyAttempts,
     retryBaseDelaySeconds: config.retryBaseDelaySeconds,

@@ -5,6 +5,9 @@ export const FAULT_TARGETS = ['dynamodb', 's3', 'sqs', 'events', 'origin'] as co
 export type FaultTarget = AwsService | 'origin';
 
 export interface FaultCounts {
+  /** Operations asked for (an SDK command, an image opened), however many attempts each took. */
+  operations: number;
+  /** Attempts: every try the SDK made, so `calls - operations` is the SDK's retries. */
   calls: number;
   injected: number;
   /** Injected faults by kind (`ThrottlingException`, `SlowDown`, `reset`, …). */
@@ -22,6 +25,8 @@ export interface FaultPlan {
   shouldFail(target: FaultTarget): boolean;
   /** One of `choices`, drawn from the same generator. */
   pick<T>(choices: readonly T[]): T;
+  /** Counts one operation of `target`, before its first attempt. */
+  countOperation(target: FaultTarget): void;
   /** Counts an injected fault of `kind` (after `shouldFail` said so). */
   record(target: FaultTarget, kind: string): void;
   counts(): Record<FaultTarget, FaultCounts>;
@@ -71,7 +76,10 @@ export function parseFaultPlan(env: Record<string, string | undefined>): FaultPl
     throw new Error(`FAULTS_SEED must be a non-negative integer, not "${seedText}"`);
   const random = generator(seed);
   const counts = Object.fromEntries(
-    FAULT_TARGETS.map((target) => [target, { calls: 0, injected: 0, kinds: {} } satisfies FaultCounts]),
+    FAULT_TARGETS.map((target) => [
+      target,
+      { operations: 0, calls: 0, injected: 0, kinds: {} } satisfies FaultCounts,
+    ]),
   ) as Record<FaultTarget, FaultCounts>;
   return {
     rates,
@@ -83,6 +91,9 @@ export function parseFaultPlan(env: Record<string, string | undefined>): FaultPl
     },
     pick(choices) {
       return choices[Math.floor(random() * choices.length)] as (typeof choices)[number];
+    },
+    countOperation(target) {
+      counts[target].operations++;
     },
     record(target, kind) {
       const count = counts[target];

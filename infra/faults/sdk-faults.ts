@@ -150,6 +150,7 @@ export function sdkFaultHook(plan: FaultPlan): ClientHook {
   return (client: HookableClient, service: AwsService) => {
     if (!(plan.rates[service] ?? 0)) return;
     const stack = client.middlewareStack as unknown as {
+      add: (middleware: unknown, options: { step: 'initialize'; name: string; override?: boolean }) => void;
       addRelativeTo: (
         middleware: unknown,
         options: { relation: 'after'; toMiddleware: string; name: string; override?: boolean },
@@ -161,5 +162,13 @@ export function sdkFaultHook(plan: FaultPlan): ClientHook {
       name: 'faultInjectionMiddleware',
       override: true,
     });
+    // Above the retry layer: once per command, so attempts less operations are the SDK's retries.
+    stack.add(
+      (next: Next) => async (args: { request: { body?: unknown } }) => {
+        plan.countOperation(service);
+        return next(args);
+      },
+      { step: 'initialize', name: 'faultOperationCounter', override: true },
+    );
   };
 }

@@ -1,11 +1,12 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { registerClientHook } from '../../lib/adapters/client-hooks';
+import { registerClientHook, registerOriginHook } from '../../lib/adapters/client-hooks';
 import { toChangeRecord } from '../../lib/adapters/dynamodb/stream-records';
 import { flag } from '../../lib/config';
 import { parseVariantWidths } from '../../lib/domain/variant-ladder';
 import { createLogger, parseLogLevel } from '../../lib/logger';
 import { parseFaultPlan } from '../faults/fault-plan';
+import { originFaultHook } from '../faults/origin-faults';
 import { sdkFaultHook } from '../faults/sdk-faults';
 import { apiReferenceFiles } from './api-reference';
 import { localSiteFiles } from './catalogue-page';
@@ -108,11 +109,14 @@ async function main(): Promise<void> {
       'local',
       process.env.API_TOKEN || undefined,
     );
-    // FAULTS: from here on, every AWS client the functions build fails calls as the services do.
+    // FAULTS: from here on, every AWS client and image fetcher the functions build fails as the real ones do.
     const faults = parseFaultPlan(process.env);
     if (faults) {
       registerClientHook(sdkFaultHook(faults));
-      say(`${faults.describe()}: calls fail as the services fail them, below the SDK's retries`);
+      registerOriginHook(originFaultHook(faults));
+      say(
+        `${faults.describe()}: calls fail as the services fail them, below the SDK's retries; image origins reset, answer 503 or stall`,
+      );
     }
     const environment = {
       ...localEnvironment(dynamo.endpoint, tableName, cdn.baseUrl),

@@ -1,8 +1,10 @@
+import type { ImageOpener } from '../pipeline/ports';
+
 /**
- * Where an AWS SDK client of this service is handed to whatever the running process registered for
- * it: nothing when deployed, and in local mode and tests the fault injection of `FAULTS`
- * (infra/faults). The registry lives on `globalThis` so that the functions' bundles carry this hook
- * point alone, never the code that may be hung on it.
+ * Where an AWS SDK client of this service, and the fetcher that opens merchants' image URLs, are
+ * handed to whatever the running process registered for them: nothing when deployed, and in local
+ * mode and tests the fault injection of `FAULTS` (infra/faults). The registry lives on `globalThis` so
+ * that the functions' bundles carry this hook point alone, never the code that may be hung on it.
  */
 
 /** The services whose clients pass through here. */
@@ -15,9 +17,13 @@ export interface HookableClient {
 
 export type ClientHook = (client: HookableClient, service: AwsService) => void;
 
-const REGISTRY = Symbol.for('product-images.aws-client-hooks');
+/** Wraps the fetcher's port; `limits` are the fetcher's own (a stall lasts as long as its deadline). */
+export type OriginHook = (open: ImageOpener, limits: { totalTimeoutMs: number }) => ImageOpener;
 
-type WithRegistry = typeof globalThis & { [REGISTRY]?: ClientHook[] };
+const REGISTRY = Symbol.for('product-images.aws-client-hooks');
+const ORIGIN_REGISTRY = Symbol.for('product-images.origin-hooks');
+
+type WithRegistry = typeof globalThis & { [REGISTRY]?: ClientHook[]; [ORIGIN_REGISTRY]?: OriginHook[] };
 
 /** Registers a hook for every client built from now on in this process. */
 export function registerClientHook(hook: ClientHook): void {
@@ -25,13 +31,28 @@ export function registerClientHook(hook: ClientHook): void {
   global[REGISTRY] = [...(global[REGISTRY] ?? []), hook];
 }
 
-/** Removes every registered hook (tests). */
+/** Registers a hook for every image opener built from now on in this process. */
+export function registerOriginHook(hook: OriginHook): void {
+  const global = globalThis as WithRegistry;
+  global[ORIGIN_REGISTRY] = [...(global[ORIGIN_REGISTRY] ?? []), hook];
+}
+
+/** Removes every registered hook, of clients and of openers (tests). */
 export function clearClientHooks(): void {
   delete (globalThis as WithRegistry)[REGISTRY];
+  delete (globalThis as WithRegistry)[ORIGIN_REGISTRY];
 }
 
 /** Hands `client` to every registered hook, then answers it. */
 export function hooked<T extends HookableClient>(client: T, service: AwsService): T {
   for (const hook of (globalThis as WithRegistry)[REGISTRY] ?? []) hook(client, service);
   return client;
+}
+
+/** The fetcher's port as every registered origin hook wraps it (itself when none is). */
+export function hookedOpener(open: ImageOpener, limits: { totalTimeoutMs: number }): ImageOpener {
+  return ((globalThis as WithRegistry)[ORIGIN_REGISTRY] ?? []).reduce(
+    (inner, hook) => hook(inner, limits),
+    open,
+  );
 }

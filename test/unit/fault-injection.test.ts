@@ -1,17 +1,26 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultPlan, parseFaultPlan } from '../../infra/faults/fault-plan';
+import { ORIGIN_FAULT_REASONS, ORIGIN_FAULTS, originFaultHook } from '../../infra/faults/origin-faults';
 import { SERVICE_FAULTS, sdkFaultHook } from '../../infra/faults/sdk-faults';
+import { type SampleImage, sampleImages } from '../../infra/local/sample-images';
 import {
   type AwsService,
   clearClientHooks,
   hooked,
+  hookedOpener,
   registerClientHook,
+  registerOriginHook,
 } from '../../lib/adapters/client-hooks';
 import { createDocumentClient, isUnavailable } from '../../lib/adapters/dynamodb/client';
+import { ImageCopyError } from '../../lib/pipeline/fetch-errors';
+import { type FetchPolicy, type OpenedImage, openImage } from '../../lib/pipeline/image-fetcher';
+import type { ImageOpener } from '../../lib/pipeline/ports';
 
 // Nothing listens here: a call that is not failed by the plan would fail to connect instead.
 const NOWHERE = 'http://127.0.0.1:9';
@@ -93,6 +102,9 @@ describe('FAULTS: failures as each service answers them, below the SDK retries',
     const counts = plan.counts().dynamodb;
     expect(counts.injected).toBe(counts.calls);
     expect(Object.values(counts.kinds).reduce((sum, n) => sum + n, 0)).toBe(counts.injected);
+    // One operation per command above the retry layer: the attempts beyond it are the SDK's retries.
+    expect(counts.operations).toBe(12);
+    expect(counts.calls).toBeGreaterThan(counts.operations);
   });
 
   it("DynamoDB through the document client of the service: throttling ends as the API's 503", async () => {
@@ -153,4 +165,93 @@ describe('FAULTS: failures as each service answers them, below the SDK retries',
         expect(fault.answer({ body: '{"Entries":[{}]}' }).statusCode).toBeGreaterThan(0);
     },
   );
+});
+
+describe('FAULTS: origins that reset mid-body, answer 503 or stall past the fetch deadline', () => {
+  // A real origin on loopback and the real fetcher: the faults wrap the fetcher's port, as npm start's do.
+  const png = (sampleImages()[0] as SampleImage).bytes;
+  let origin: Server;
+  let url = '';
+  const policy: FetchPolicy = {
+    allowPrivate: true,
+    maxBytes: 10_000_000,
+    maxRedirects: 1,
+    connectTimeoutMs: 1000,
+    totalTimeoutMs: 300,
+  };
+  const realOpen: ImageOpener = (address, known) => openImage(address, policy, undefined, known);
+
+  beforeAll(async () => {
+    origin = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': png.length });
+      response.end(png);
+    });
+    await new Promise<void>((done) => origin.listen(0, '127.0.0.1', done));
+    url = `http://127.0.0.1:${(origin.address() as AddressInfo).port}/shirt.jpg`;
+  });
+  afterAll(() => new Promise((done) => origin.close(done)));
+
+  async function drained(opened: OpenedImage): Promise<number> {
+    let bytes = 0;
+    for await (const chunk of opened.body) bytes += (chunk as Buffer).length;
+    return bytes;
+  }
+
+  async function outcome(open: ImageOpener): Promise<string> {
+    try {
+      const answer = await open(url);
+      if ('notModified' in answer) return 'not modified';
+      return `${await drained(answer)} bytes`;
+    } catch (error) {
+      expect(error).toBeInstanceOf(ImageCopyError);
+      expect((error as ImageCopyError).permanent).toBe(false);
+      return (error as Error).message;
+    }
+  }
+
+  it('passes every open through untouched without a hook, or at rate 0', async () => {
+    expect(hookedOpener(realOpen, policy)).toBe(realOpen);
+    registerOriginHook(originFaultHook(planOf('origin=0')));
+    expect(await outcome(hookedOpener(realOpen, policy))).toBe(`${png.length} bytes`);
+  });
+
+  it('fails each open as an origin does, every kind transient and worded as the fetcher words it', async () => {
+    const plan = planOf('origin=1', '3');
+    registerOriginHook(originFaultHook(plan));
+    const open = hookedOpener(realOpen, policy);
+    const seen = new Set<string>();
+    for (let i = 0; i < 15; i++) {
+      const started = performance.now();
+      const reason = await outcome(open);
+      seen.add(reason);
+      // A stall lasts until the fetcher's own deadline; nothing else waits for it.
+      if (reason === ORIGIN_FAULT_REASONS.stall)
+        expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    }
+    expect([...seen].sort()).toEqual(ORIGIN_FAULTS.map((fault) => ORIGIN_FAULT_REASONS[fault]).sort());
+    const counts = plan.counts().origin;
+    expect(counts).toMatchObject({ operations: 15, calls: 15, injected: 15 });
+    expect(Object.keys(counts.kinds).sort()).toEqual([...ORIGIN_FAULTS].sort());
+  });
+
+  it('a reset lets the first bytes through before it fails, and a 304 is reset before it answers', async () => {
+    const plan = planOf('origin=1', '3');
+    const resetOnly = { ...plan, pick: <T>(choices: readonly T[]) => choices[0] as T };
+    registerOriginHook(originFaultHook(resetOnly));
+    const open = hookedOpener(realOpen, policy);
+    const answer = await open(url);
+    if ('notModified' in answer) throw new Error('a 304 nobody asked for');
+    let received = 0;
+    answer.body.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    const error = await new Promise<Error>((done) => answer.body.once('error', done));
+    expect(error.message).toBe(ORIGIN_FAULT_REASONS.reset);
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(png.length);
+    const unchanged: ImageOpener = async () => ({ notModified: true });
+    expect(await failure(hookedOpener(unchanged, policy)(url, { etag: '"a"' }))).toMatchObject({
+      message: ORIGIN_FAULT_REASONS.reset,
+    });
+  });
 });
