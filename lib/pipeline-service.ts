@@ -2,7 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { hooked, hookedOpener } from './adapters/client-hooks';
+import { hooked, hookedOpener, hookedSettledSink } from './adapters/client-hooks';
 import { createDocumentClient } from './adapters/dynamodb/client';
 import { DynamoContentStore } from './adapters/dynamodb/content-store';
 import { DynamoImageStatusStore } from './adapters/dynamodb/image-status-store';
@@ -94,7 +94,7 @@ export function createPipelineDependencies(
         config.eventBusName,
         settling.deadLetters,
       )
-    : new FileSettledSink(config.settledEventsFile ?? '.local/events.jsonl');
+    : hookedSettledSink(new FileSettledSink(config.settledEventsFile ?? '.local/events.jsonl'));
   return {
     ...settling,
     events,

@@ -21,6 +21,11 @@ export interface FaultCounts {
 export interface FaultPlan {
   readonly rates: Readonly<Partial<Record<FaultTarget, number>>>;
   readonly seed: number;
+  /**
+   * Turns injection off (and counting with it) and on again: a test's own checks after an import read
+   * through the same hooked clients as the functions.
+   */
+  setActive(active: boolean): void;
   /** True when this call of `target` is to fail. */
   shouldFail(target: FaultTarget): boolean;
   /** One of `choices`, drawn from the same generator. */
@@ -81,10 +86,15 @@ export function parseFaultPlan(env: Record<string, string | undefined>): FaultPl
       { operations: 0, calls: 0, injected: 0, kinds: {} } satisfies FaultCounts,
     ]),
   ) as Record<FaultTarget, FaultCounts>;
+  let active = true;
   return {
     rates,
     seed,
+    setActive(on) {
+      active = on;
+    },
     shouldFail(target) {
+      if (!active) return false;
       counts[target].calls++;
       const rate = rates[target] ?? 0;
       return rate > 0 && random() < rate;
@@ -93,7 +103,7 @@ export function parseFaultPlan(env: Record<string, string | undefined>): FaultPl
       return choices[Math.floor(random() * choices.length)] as (typeof choices)[number];
     },
     countOperation(target) {
-      counts[target].operations++;
+      if (active) counts[target].operations++;
     },
     record(target, kind) {
       const count = counts[target];

@@ -30,10 +30,22 @@ const xml = (statusCode: number, code: string, message: string): FakeResponse =>
 const DYNAMODB = 'com.amazonaws.dynamodb.v20120810';
 
 /** What each service answers when it fails, as it answers it: the SDK parses these into its own errors. */
-export const SERVICE_FAULTS: Record<
-  AwsService,
-  ReadonlyArray<{ kind: string; answer: (request: { body?: unknown }) => FakeResponse }>
-> = {
+interface ServiceFault {
+  kind: string;
+  answer: (request: FaultedRequest) => FakeResponse;
+  /** Only requests this holds for can meet this fault (absent: every request). */
+  applies?: (request: FaultedRequest) => boolean;
+}
+
+interface FaultedRequest {
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** DynamoDB's writes: only they meet a transaction in progress on their item (reads see the last commit). */
+const DYNAMODB_WRITES = /\.(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem)$/;
+
+export const SERVICE_FAULTS: Record<AwsService, readonly ServiceFault[]> = {
   dynamodb: [
     {
       kind: 'ProvisionedThroughputExceededException',
@@ -61,6 +73,7 @@ export const SERVICE_FAULTS: Record<
     },
     {
       kind: 'TransactionConflictException',
+      applies: (request) => DYNAMODB_WRITES.test(request.headers?.['x-amz-target'] ?? ''),
       answer: () =>
         json(400, 'TransactionConflictException', {
           __type: `${DYNAMODB}#TransactionConflictException`,
@@ -129,7 +142,7 @@ export const SERVICE_FAULTS: Record<
   ],
 };
 
-type Next = (args: { request: { body?: unknown } }) => Promise<{ response: unknown; output?: unknown }>;
+type Next = (args: { request: FaultedRequest }) => Promise<{ response: unknown; output?: unknown }>;
 
 /**
  * The SDK middleware that fails calls the way the service does: placed right after the deserializer,
@@ -137,9 +150,9 @@ type Next = (args: { request: { body?: unknown } }) => Promise<{ response: unkno
  * above them, run exactly as deployed. A failing attempt never reaches the engine.
  */
 export function faultMiddleware(plan: FaultPlan, service: AwsService) {
-  return (next: Next) => async (args: { request: { body?: unknown } }) => {
+  return (next: Next) => async (args: { request: FaultedRequest }) => {
     if (!plan.shouldFail(service)) return next(args);
-    const fault = plan.pick(SERVICE_FAULTS[service]);
+    const fault = plan.pick(SERVICE_FAULTS[service].filter((each) => each.applies?.(args.request) ?? true));
     plan.record(service, fault.kind);
     return { response: fault.answer(args.request) };
   };
@@ -164,7 +177,7 @@ export function sdkFaultHook(plan: FaultPlan): ClientHook {
     });
     // Above the retry layer: once per command, so attempts less operations are the SDK's retries.
     stack.add(
-      (next: Next) => async (args: { request: { body?: unknown } }) => {
+      (next: Next) => async (args: { request: FaultedRequest }) => {
         plan.countOperation(service);
         return next(args);
       },

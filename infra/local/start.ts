@@ -1,13 +1,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { registerClientHook, registerOriginHook } from '../../lib/adapters/client-hooks';
 import { toChangeRecord } from '../../lib/adapters/dynamodb/stream-records';
 import { flag } from '../../lib/config';
 import { parseVariantWidths } from '../../lib/domain/variant-ladder';
 import { createLogger, parseLogLevel } from '../../lib/logger';
 import { parseFaultPlan } from '../faults/fault-plan';
-import { originFaultHook } from '../faults/origin-faults';
-import { sdkFaultHook } from '../faults/sdk-faults';
+import { installFaults } from '../faults/install';
 import { apiReferenceFiles } from './api-reference';
 import { localSiteFiles } from './catalogue-page';
 import { startCdnProxy } from './cdn-proxy';
@@ -112,8 +110,7 @@ async function main(): Promise<void> {
     // FAULTS: from here on, every AWS client and image fetcher the functions build fails as the real ones do.
     const faults = parseFaultPlan(process.env);
     if (faults) {
-      registerClientHook(sdkFaultHook(faults));
-      registerOriginHook(originFaultHook(faults));
+      installFaults(faults);
       say(
         `${faults.describe()}: calls fail as the services fail them, below the SDK's retries; image origins reset, answer 503 or stall`,
       );

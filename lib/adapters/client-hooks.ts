@@ -1,4 +1,4 @@
-import type { ImageOpener } from '../pipeline/ports';
+import type { ImageOpener, SettledEventSink } from '../pipeline/ports';
 
 /**
  * Where an AWS SDK client of this service, and the fetcher that opens merchants' image URLs, are
@@ -20,10 +20,18 @@ export type ClientHook = (client: HookableClient, service: AwsService) => void;
 /** Wraps the fetcher's port; `limits` are the fetcher's own (a stall lasts as long as its deadline). */
 export type OriginHook = (open: ImageOpener, limits: { totalTimeoutMs: number }) => ImageOpener;
 
+/** Wraps the settled events' sink (local mode's is a file, which no SDK middleware reaches). */
+export type SettledSinkHook = (sink: SettledEventSink) => SettledEventSink;
+
 const REGISTRY = Symbol.for('product-images.aws-client-hooks');
 const ORIGIN_REGISTRY = Symbol.for('product-images.origin-hooks');
+const SINK_REGISTRY = Symbol.for('product-images.settled-sink-hooks');
 
-type WithRegistry = typeof globalThis & { [REGISTRY]?: ClientHook[]; [ORIGIN_REGISTRY]?: OriginHook[] };
+type WithRegistry = typeof globalThis & {
+  [REGISTRY]?: ClientHook[];
+  [ORIGIN_REGISTRY]?: OriginHook[];
+  [SINK_REGISTRY]?: SettledSinkHook[];
+};
 
 /** Registers a hook for every client built from now on in this process. */
 export function registerClientHook(hook: ClientHook): void {
@@ -37,10 +45,17 @@ export function registerOriginHook(hook: OriginHook): void {
   global[ORIGIN_REGISTRY] = [...(global[ORIGIN_REGISTRY] ?? []), hook];
 }
 
-/** Removes every registered hook, of clients and of openers (tests). */
+/** Registers a hook for every settled events' sink built from now on in this process. */
+export function registerSettledSinkHook(hook: SettledSinkHook): void {
+  const global = globalThis as WithRegistry;
+  global[SINK_REGISTRY] = [...(global[SINK_REGISTRY] ?? []), hook];
+}
+
+/** Removes every registered hook, of clients, openers and sinks (tests). */
 export function clearClientHooks(): void {
   delete (globalThis as WithRegistry)[REGISTRY];
   delete (globalThis as WithRegistry)[ORIGIN_REGISTRY];
+  delete (globalThis as WithRegistry)[SINK_REGISTRY];
 }
 
 /** Hands `client` to every registered hook, then answers it. */
@@ -55,4 +70,9 @@ export function hookedOpener(open: ImageOpener, limits: { totalTimeoutMs: number
     (inner, hook) => hook(inner, limits),
     open,
   );
+}
+
+/** The settled events' sink as every registered hook wraps it (itself when none is). */
+export function hookedSettledSink(sink: SettledEventSink): SettledEventSink {
+  return ((globalThis as WithRegistry)[SINK_REGISTRY] ?? []).reduce((inner, hook) => hook(inner), sink);
 }

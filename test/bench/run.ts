@@ -27,6 +27,7 @@ const { measureRerender } = await import('./rerender');
 const { measureImport } = await import('./import');
 const { measureRender } = await import('./render');
 const { measurePageBytes } = await import('./page-bytes');
+const { measureFaults } = await import('./faults');
 
 const sections: Array<[string, () => Promise<string[]>]> = [
   ['DynamoDB calls per operation (DynamoDB Local, warm process)', measureDynamoCalls],
@@ -40,6 +41,7 @@ const sections: Array<[string, () => Promise<string[]>]> = [
   ['Equal quality: each format at the same butteraugli distance', measureQuality],
   ['Ladder and rerender: the 2x slot, re-rendering cost', measureRerender],
   ['Imports at scale: a first import end to end, the deployed model', measureImport],
+  ['Faults: an import with every service failing 5 % and 20 % of its calls', measureFaults],
   ['Function bundles', measureBundles],
   ['Estimated monthly cost', async () => estimateCost()],
 ];

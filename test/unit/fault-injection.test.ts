@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -89,23 +89,29 @@ describe('FAULTS: failures as each service answers them, below the SDK retries',
     registerClientHook(sdkFaultHook(plan));
     const client = hooked(new DynamoDBClient(settings), 'dynamodb');
     const seen = new Set<string>();
-    for (let i = 0; i < 12; i++) {
+    const seenOnReads = new Set<string>();
+    for (let i = 0; i < 24; i++) {
+      // Reads and writes alike; only writes can meet a transaction in progress.
       const error = await failure(
-        client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } })),
+        i % 2 === 0
+          ? client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' } } }))
+          : client.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'a' } } })),
       );
       seen.add(error.name);
+      if (i % 2 === 0) seenOnReads.add(error.name);
       // Throttling and 500s are retried by the SDK (2 attempts here); a conflict is not, so it ends the call.
       if (error.name !== 'TransactionConflictException') expect(error.$metadata?.attempts).toBe(2);
       else expect([1, 2]).toContain(error.$metadata?.attempts);
     }
     expect([...seen].sort()).toEqual(SERVICE_FAULTS.dynamodb.map((fault) => fault.kind).sort());
+    expect(seenOnReads.has('TransactionConflictException')).toBe(false);
     const counts = plan.counts().dynamodb;
     expect(counts.injected).toBe(counts.calls);
     expect(Object.values(counts.kinds).reduce((sum, n) => sum + n, 0)).toBe(counts.injected);
     // One operation per command above the retry layer: the attempts beyond it are the SDK's retries.
-    expect(counts.operations).toBe(12);
+    expect(counts.operations).toBe(24);
     expect(counts.calls).toBeGreaterThan(counts.operations);
-  });
+  }, 30_000);
 
   it("DynamoDB through the document client of the service: throttling ends as the API's 503", async () => {
     registerClientHook(sdkFaultHook(planOf('dynamodb=1', '3')));
@@ -117,7 +123,9 @@ describe('FAULTS: failures as each service answers them, below the SDK retries',
       'InternalServerError',
       'TransactionConflictException',
     ]).toContain(error.name);
-    expect(isUnavailable(error) || error.name === 'TransactionConflictException').toBe(true);
+    // Each ends as the API's 503 with Retry-After, a write's transaction conflict too.
+    expect(isUnavailable(error)).toBe(true);
+    expect(isUnavailable({ name: 'TransactionConflictException', $fault: 'client' })).toBe(true);
   });
 
   it('S3: 503 SlowDown and 500 InternalError', async () => {

@@ -27,8 +27,10 @@ export function createDocumentClient(connection: DynamoConnection): DynamoDBDocu
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** Transient refusals: throttling, and a write meeting a transaction in progress on its item. */
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
+  'TransactionConflictException',
   'ThrottlingException',
   'RequestLimitExceeded',
   'LimitExceededException',
