@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { type AuditReport, auditStore, FINDING_KINDS, type FindingKind } from '../lib/audit/audit';
-import { createAuditPorts } from '../lib/audit-service';
+import { type RepairReport, repairStore } from '../lib/audit/repair';
+import { createAuditPorts, createRepairPorts } from '../lib/audit-service';
 import { loadPipelineConfig } from '../lib/config';
 import { targetEnvironment } from './operator-target';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const USAGE = `npm run audit -- [--json]
+const USAGE = `npm run audit -- [--json] [--fix]
 
 Is the store whole? Walks the table and lists the bucket (paged, reading only) and reports, with counts
 and the first few of each: images pending longer than the sweeper's patience (BACKLOG_PATIENCE_MINUTES),
@@ -15,6 +16,11 @@ whose references disagree with the images that hold them, settled sets never ann
 letters waiting.
 
   --json   the report as one JSON object on stdout
+  --fix    then repairs what is safe to repair, reading each thing again first, and says what it did:
+           deletes the orphans, enqueues the stuck images' jobs again, announces the unannounced sets,
+           adds a missing reference of an image that holds its content and releases one no settled
+           image holds, renders missing objects again from their original. Dead letters are left to
+           their runbook.
 
 Deployed: TABLE_NAME, BUCKET_NAME, AWS_REGION (and DEAD_LETTER_QUEUE_URL) and AWS credentials in the
 environment. Locally: the running npm start is found by itself. Exit code: 0 when every count is zero,
@@ -43,10 +49,23 @@ export function reportLines(report: AuditReport): string[] {
   return lines;
 }
 
+export function repairLines(repair: RepairReport): string[] {
+  return [
+    'Repaired:',
+    `  orphan objects deleted: ${repair.orphansDeleted}`,
+    `  stuck images enqueued again: ${repair.jobsEnqueued}`,
+    `  settled sets announced: ${repair.setsAnnounced}`,
+    `  references added: ${repair.referencesAdded}, released: ${repair.referencesReleased}`,
+    `  objects rendered again: ${repair.objectsRestored}`,
+    ...(repair.left.length > 0 ? ['Left as it is:', ...repair.left.map((line) => `  ${line}`)] : []),
+  ];
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean', default: false },
+      fix: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -65,7 +84,14 @@ async function main(): Promise<number> {
     },
   });
   if (shown > 0) process.stderr.write('\n');
-  process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${reportLines(report).join('\n')}\n`);
+  const { damage: _damage, ...readable } = report;
+  const repair =
+    values.fix && !report.clean ? await repairStore(report.damage, createRepairPorts(config)) : null;
+  if (values.json)
+    process.stdout.write(`${JSON.stringify({ ...readable, ...(repair ? { repair } : {}) })}\n`);
+  else
+    process.stdout.write(`${[...reportLines(report), ...(repair ? repairLines(repair) : [])].join('\n')}\n`);
+  if (repair) return repair.left.length === 0 && report.findings.deadLetters.count === 0 ? 0 : 1;
   return report.clean ? 0 : 1;
 }
 

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { ProductImagesStack } from './stack';
 
@@ -10,7 +10,23 @@ export function acknowledgeFindings(stack: ProductImagesStack): void {
   const accept = (scope: IConstruct, id: string, reason: string) =>
     Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
 
-  const { distribution, deadLetters, deadJobs, api, functions } = stack;
+  const { distribution, deadLetters, deadJobs, api, functions, faultRehearsal } = stack;
+  const fisConfigurations = `Resource::<${stack.getLogicalId(faultRehearsal.configuration.node.defaultChild as CfnElement)}.Arn>/FisConfigs/*`;
+  accept(
+    functions.renderImages.role,
+    `IAM5[${fisConfigurations}]`,
+    'The FIS extension reads the running experiment’s configuration, one object per experiment under FisConfigs/ of the rehearsal’s own bucket.',
+  );
+  accept(
+    faultRehearsal.role,
+    `IAM5[${fisConfigurations}]`,
+    'FIS writes and deletes the running experiment’s configuration under FisConfigs/ of the rehearsal’s own bucket.',
+  );
+  accept(
+    faultRehearsal.role,
+    'IAM5[Resource::*]',
+    'tag:GetResources, which FIS uses to resolve its Lambda targets, has no resource-level permissions.',
+  );
   if (!stack.cdnDomainConfigured) {
     accept(
       distribution,

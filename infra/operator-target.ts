@@ -29,6 +29,9 @@ export function targetEnvironment(): Environment {
     CDN_BASE_URL: runtime.cdnBaseUrl,
     DEAD_LETTER_FILE: resolve('.local', 'dead-letters.jsonl'),
     VARIANT_WIDTHS: process.env.VARIANT_WIDTHS || runtime.variantWidths.join(','),
+    ...(runtime.sqsEndpoint && runtime.renderQueueUrl
+      ? { SQS_ENDPOINT: runtime.sqsEndpoint, RENDER_QUEUE_URL: runtime.renderQueueUrl }
+      : {}),
     LOG_LEVEL: process.env.LOG_LEVEL || 'error',
   };
 }

@@ -26,6 +26,7 @@ import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../lib/adapters/dynamodb/table-schema';
 import { DEFAULT_VARIANT_WIDTHS } from '../lib/domain/variant-ladder';
 import { Cdn } from './constructs/cdn';
+import { FaultRehearsal } from './constructs/fault-rehearsal';
 import { ImageApi, RESOURCE_PATH } from './constructs/image-api';
 import { ImagePipeline } from './constructs/image-pipeline';
 import { Monitoring } from './constructs/monitoring';
@@ -66,6 +67,7 @@ export class ProductImagesStack extends Stack {
   readonly deadLetters: Queue;
   /** The image jobs' dead-letter queue. */
   readonly deadJobs: Queue;
+  readonly faultRehearsal: FaultRehearsal;
   readonly functions: Record<
     | 'getImages'
     | 'postImages'
@@ -239,6 +241,15 @@ export class ProductImagesStack extends Stack {
     });
     this.dashboard = monitoring.dashboard;
 
+    // A bad day for the renderer, to rehearse deployed: created here, started only by an operator.
+    this.faultRehearsal = new FaultRehearsal(this, 'FaultRehearsal', {
+      name,
+      renderer: pipeline.renderImages,
+      stopAlarm: monitoring.deadJobsAlarm,
+      accessLogs: logsBucket,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
     // ---- Outputs -------------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: `${this.api.url}${RESOURCE_PATH}/` });
     new CfnOutput(this, 'CdnDomain', { value: this.distribution.distributionDomainName });
@@ -247,5 +258,6 @@ export class ProductImagesStack extends Stack {
     new CfnOutput(this, 'RenderJobsQueueUrl', { value: pipeline.jobs.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarms.topicArn });
     new CfnOutput(this, 'EventBusName', { value: this.events.eventBusName });
+    new CfnOutput(this, 'FaultRehearsalTemplateId', { value: this.faultRehearsal.template.attrId });
   }
 }

@@ -2,9 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DynamoTableWalk } from './adapters/dynamodb/table-walk';
 import { S3ImageObjectStore } from './adapters/s3/image-object-store';
+import { SqsImageJobQueue } from './adapters/sqs/image-job-queue';
 import type { AuditPorts } from './audit/audit';
-import type { PipelineConfig } from './config';
+import type { RepairPorts } from './audit/repair';
+import { type PipelineConfig, requireRenderQueue } from './config';
+import { markIfSettled } from './pipeline/settlement';
 import { createS3Client, createSqsClient, documentClientFor } from './pipeline-service';
+import { createRerenderDependencies } from './renderer-service';
 
 /**
  * An object no content refers to is an orphan once it is older than this: far longer than a render's
@@ -45,5 +49,20 @@ export function createAuditPorts(config: PipelineConfig): AuditPorts {
     now: () => Date.now(),
     pendingPatienceMs: config.backlogPatienceMinutes * 60_000,
     orphanGraceMs: ORPHAN_GRACE_MS,
+  };
+}
+
+/**
+ * What `npm run audit -- --fix` changes: the renderer's stores and renderer (to render missing objects
+ * again), the jobs queue (stuck images) and the settlement's mark (unannounced sets).
+ */
+export function createRepairPorts(config: PipelineConfig): RepairPorts {
+  const { deps } = createRerenderDependencies(config);
+  const jobs = new SqsImageJobQueue(createSqsClient(config), requireRenderQueue(config).renderQueueUrl);
+  return {
+    ...deps,
+    find: (sku) => deps.statuses.find(sku),
+    enqueue: (list) => jobs.enqueue(list),
+    announce: async (sku) => (await markIfSettled(sku, deps.statuses)) !== null,
   };
 }

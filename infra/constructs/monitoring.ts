@@ -44,6 +44,8 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly alarms: Topic;
   readonly dashboard: Dashboard;
+  /** Images whose jobs died: the fault rehearsal's stop condition. */
+  readonly deadJobsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -57,10 +59,11 @@ export class Monitoring extends Construct {
     alarmKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.alarms = new Topic(this, 'Alarms', { masterKey: alarmKey, enforceSSL: true });
     const notify = new SnsAction(this.alarms);
-    const alarm = (id: string, alarmProps: ConstructorParameters<typeof Alarm>[2]) =>
-      new Alarm(this, id, { treatMissingData: TreatMissingData.NOT_BREACHING, ...alarmProps }).addAlarmAction(
-        notify,
-      );
+    const alarm = (id: string, alarmProps: ConstructorParameters<typeof Alarm>[2]) => {
+      const made = new Alarm(this, id, { treatMissingData: TreatMissingData.NOT_BREACHING, ...alarmProps });
+      made.addAlarmAction(notify);
+      return made;
+    };
 
     alarm('Api5xxRateAlarm', {
       alarmDescription: 'More than 1% of API requests answered 5xx over 5 minutes',
@@ -119,7 +122,7 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
-    alarm('DeadImageJobsAlarm', {
+    this.deadJobsAlarm = alarm('DeadImageJobsAlarm', {
       alarmDescription:
         'Image jobs reached their dead-letter queue (the renderer kept crashing or timing out on them)',
       metric: deadJobs.metricApproximateNumberOfMessagesVisible({

@@ -14,4 +14,7 @@ export interface LocalRuntime {
   cdnBaseUrl: string;
   /** The ladder the running pipeline renders (`VARIANT_WIDTHS`). */
   variantWidths: number[];
+  /** The in-process queue engine and the jobs queue, for `npm run audit -- --fix`. */
+  sqsEndpoint?: string;
+  renderQueueUrl?: string;
 }

@@ -160,6 +160,9 @@ async function main(): Promise<void> {
       bucket: s3.bucket,
       cdnBaseUrl: cdn.baseUrl,
       variantWidths: parseVariantWidths(process.env.VARIANT_WIDTHS),
+      // Set by the local pipeline when it started its queue engine.
+      sqsEndpoint: process.env.SQS_ENDPOINT,
+      renderQueueUrl: process.env.RENDER_QUEUE_URL,
     };
     mkdirSync(resolve('.local'), { recursive: true });
     writeFileSync(RUNTIME_FILE, JSON.stringify(runtime, null, 2));

@@ -42,11 +42,31 @@ export interface Finding {
   examples: string[];
 }
 
+/** Where an image is, and what it was when the walk read it. */
+export interface ImagePlace {
+  sku: string;
+  imageId: number;
+  status: string;
+  sha256: string | null;
+}
+
+/** Every damage found, in full (the findings keep only the first few): what `--fix` works from. */
+export interface AuditDamage {
+  stuck: Array<{ sku: string; imageId: number }>;
+  /** Missing object keys, by the content they belong to. */
+  missing: Map<string, string[]>;
+  orphans: string[];
+  /** Per content: images holding it that it does not count, and references no image holding it has. */
+  mismatches: Array<{ sha256: string; uncounted: ImagePlace[]; stray: ImagePlace[] }>;
+  unannounced: string[];
+}
+
 export interface AuditReport {
   scanned: { skus: number; images: number; contents: number; objects: number };
   findings: Record<FindingKind, Finding>;
   /** True when every finding is zero. */
   clean: boolean;
+  damage: AuditDamage;
 }
 
 const EXAMPLES = 5;
@@ -72,7 +92,7 @@ function keysOf(image: StoredImage): string[] {
 }
 
 /** The content hash an object key belongs to (`o/<sha>/…`, `v/<sha>/…`); null for other keys. */
-function contentOfObject(key: string): string | null {
+export function contentOfObject(key: string): string | null {
   return /^[ov]\/([0-9a-f]{64})\//.exec(key)?.[1] ?? null;
 }
 
@@ -89,6 +109,9 @@ export async function auditStore(ports: AuditPorts): Promise<AuditReport> {
     if (finding.examples.length < EXAMPLES) finding.examples.push(example);
   };
   const scanned = { skus: 0, images: 0, contents: 0, objects: 0 };
+  const damage: AuditDamage = { stuck: [], missing: new Map(), orphans: [], mismatches: [], unannounced: [] };
+  // Where each image id is: a reference is checked against the image that holds it.
+  const places = new Map<number, ImagePlace>();
   const now = ports.now();
   // What the table says should exist, and who holds which content.
   const expectedObjects = new Map<string, string>();
@@ -110,6 +133,12 @@ export async function auditStore(ports: AuditPorts): Promise<AuditReport> {
       for (const image of set.images) {
         scanned.images++;
         const where = `${set.sku} image ${image.id}`;
+        places.set(image.id, {
+          sku: set.sku,
+          imageId: image.id,
+          status: image.status,
+          sha256: image.content_sha256 ?? null,
+        });
         if (image.content_sha256) {
           const held = holders.get(image.content_sha256) ?? new Set<number>();
           held.add(image.id);
@@ -119,12 +148,14 @@ export async function auditStore(ports: AuditPorts): Promise<AuditReport> {
           const since = image.requested_at ? Date.parse(image.requested_at) : Number.NaN;
           if (Number.isFinite(since) && now - since > ports.pendingPatienceMs) {
             note('stuckPending', `${where} pending since ${image.requested_at}`);
+            damage.stuck.push({ sku: set.sku, imageId: image.id });
           }
         }
         if (image.status === 'ready') for (const key of keysOf(image)) expectedObjects.set(key, where);
       }
       if (isSettled(set) && entry.announcedVersion !== undefined && entry.announcedVersion !== set.version) {
         note('unannounced', `${set.sku} version ${set.version}`);
+        damage.unannounced.push(set.sku);
       }
     }
     ports.onProgress?.({ items: scanned.skus + scanned.contents, objects: scanned.objects });
@@ -137,6 +168,13 @@ export async function auditStore(ports: AuditPorts): Promise<AuditReport> {
         'referenceMismatch',
         `content ${sha}: referenced by [${referenced.join(', ')}], held by images [${held.join(', ')}]`,
       );
+      const placeOf = (imageId: number): ImagePlace =>
+        places.get(imageId) ?? { sku: '', imageId, status: 'absent', sha256: null };
+      damage.mismatches.push({
+        sha256: sha,
+        uncounted: held.filter((id) => !referenced.includes(id)).map(placeOf),
+        stray: referenced.filter((id) => !held.includes(id)).map(placeOf),
+      });
     }
   }
   const present = new Set<string>();
@@ -147,19 +185,28 @@ export async function auditStore(ports: AuditPorts): Promise<AuditReport> {
       const sha = contentOfObject(object.key);
       if (sha && !knownContents.has(sha) && now - object.lastModified > ports.orphanGraceMs) {
         note('orphanObjects', object.key);
+        damage.orphans.push(object.key);
       }
       if (scanned.objects % 1000 === 0)
         ports.onProgress?.({ items: scanned.skus + scanned.contents, objects: scanned.objects });
     }
   }
   for (const [key, where] of expectedObjects) {
-    if ((key.startsWith('o/') || key.startsWith('v/')) && !present.has(key))
+    const sha = contentOfObject(key);
+    if (sha && !present.has(key)) {
       note('missingObjects', `${where}: ${key}`);
+      damage.missing.set(sha, [...new Set([...(damage.missing.get(sha) ?? []), key])]);
+    }
   }
   const letters = await ports.deadLetters();
   if (letters > 0) {
     findings.deadLetters.count = letters;
     findings.deadLetters.examples.push(`${letters} waiting`);
   }
-  return { scanned, findings, clean: FINDING_KINDS.every((kind) => findings[kind].count === 0) };
+  return {
+    scanned,
+    findings,
+    clean: FINDING_KINDS.every((kind) => findings[kind].count === 0),
+    damage,
+  };
 }

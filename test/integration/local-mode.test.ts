@@ -174,7 +174,15 @@ async function readyImages(local: LocalMode, sku: string, count: number): Promis
   const headers = { Authorization: `Token ${local.apiKey}` };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const answer = await fetch(`${local.baseUrl}/api/i1/downloadable_image/?product_sku=${sku}`, { headers });
+    // A spawnSync before this call blocks the event loop past the server's keep-alive timeout: the pooled
+    // socket it closed meanwhile fails once ("other side closed"), and the next try opens a new one.
+    const answer = await fetch(`${local.baseUrl}/api/i1/downloadable_image/?product_sku=${sku}`, {
+      headers,
+    }).catch((error: unknown) => {
+      if (Date.now() > deadline) throw error;
+      return null;
+    });
+    if (!answer) continue;
     const images: ImageView[] =
       ((await answer.json()) as { results: Array<{ images: ImageView[] }> }).results[0]?.images ?? [];
     if (images.length === count && images.every((image) => image.status === 'ready')) return images;

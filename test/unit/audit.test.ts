@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AuditPorts, auditStore } from '../../lib/audit/audit';
+import { repairStore } from '../../lib/audit/repair';
 import type { StoredImage } from '../../lib/domain/image';
 import type { TableEntry } from '../../lib/rerender/rerender';
 import { type MemoryPipeline, memoryPipeline } from '../helpers/memory-pipeline';
@@ -105,5 +106,34 @@ describe('npm run audit: is the store whole? (in-memory ports)', () => {
     });
     expect(report.findings.orphanObjects.count).toBe(0);
     expect(report.findings.stuckPending.count).toBe(0);
+  });
+
+  it('--fix leaves a pending image its reference, adds the one a ready image lacks, and releases one nobody holds', async () => {
+    const { pipeline, announced } = await importedStore();
+    const shirt = pipeline.statuses.sets.get('shirt');
+    const sha = shirt?.images[0]?.content_sha256 as string;
+    // Image 2 is mid-job (pending, its reference taken); 999 is held by nobody; image 1 lost its reference
+    // (image 3, of socks, shares the bytes and keeps its own).
+    pipeline.statuses.write('shirt', [image(1, shirt?.images[0]), image(2, { order: 1 })], 5);
+    await pipeline.contents.acquire(sha, 2);
+    await pipeline.contents.acquire(sha, 999);
+    await pipeline.contents.release(sha, 1);
+    const report = await auditStore(portsOf(pipeline, announced));
+    expect(report.findings.referenceMismatch.count).toBeGreaterThan(0);
+    const repair = await repairStore(report.damage, {
+      ...pipeline.deps,
+      find: (sku) => pipeline.statuses.find(sku),
+      enqueue: async () => undefined,
+      announce: async () => false,
+      renderRungs: async () => {
+        throw new Error('nothing to render');
+      },
+    });
+    expect(repair.referencesAdded).toBe(1);
+    expect(repair.referencesReleased).toBe(1);
+    // Image 2's references (to this content, and to the one it held before) are both left to its job.
+    expect(repair.left).toContain(`shirt image 2 is pending: its reference to ${sha} is left to it`);
+    expect(repair.left.every((line) => line.startsWith('shirt image 2 is pending'))).toBe(true);
+    expect((await pipeline.contents.find(sha))?.references.sort((a, b) => a - b)).toEqual([1, 2, 3]);
   });
 });
