@@ -7,6 +7,7 @@ import {
 } from './domain/storefront-slots';
 import { DEFAULT_AVIF_EFFORT, parseVariantWidths } from './domain/variant-ladder';
 import { type LogLevel, parseLogLevel } from './logger';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_BASE_DELAY_SECONDS } from './pipeline/retry-budget';
 
 /** Everything the functions read from their environment, read once at start. */
 export interface ServiceConfig {
@@ -185,8 +186,12 @@ export function loadPipelineConfig(env: Environment = process.env): PipelineConf
     maxImageBytes: positiveInteger(env, 'MAX_IMAGE_BYTES', 20 * 1024 * 1024),
     connectTimeoutMs: positiveInteger(env, 'FETCH_CONNECT_TIMEOUT_MS', 3_000),
     totalTimeoutMs: positiveInteger(env, 'FETCH_TOTAL_TIMEOUT_MS', 30_000),
-    maxCopyAttempts: positiveInteger(env, 'MAX_COPY_ATTEMPTS', 3),
-    retryBaseDelaySeconds: nonNegativeInteger(env, 'RETRY_BASE_DELAY_SECONDS', 30),
+    maxCopyAttempts: positiveInteger(env, 'MAX_COPY_ATTEMPTS', DEFAULT_MAX_ATTEMPTS),
+    retryBaseDelaySeconds: nonNegativeInteger(
+      env,
+      'RETRY_BASE_DELAY_SECONDS',
+      DEFAULT_RETRY_BASE_DELAY_SECONDS,
+    ),
     skuConcurrency: positiveInteger(env, 'PIPELINE_SKU_CONCURRENCY', 32),
     imageConcurrency: positiveInteger(env, 'PIPELINE_IMAGE_CONCURRENCY', 4),
     renderConcurrency: positiveInteger(env, 'RENDER_CONCURRENCY', 2),

@@ -113,7 +113,10 @@ export function createPipelineDependencies(
   };
 }
 
-/** The pending sweeper's dependencies: the settling ones, the pending index and the jobs queue's backlog. */
+/**
+ * The pending sweeper's dependencies: the settling ones, the pending index, the jobs queue's backlog,
+ * and the contents and their objects (it finishes deletions a stopped worker left).
+ */
 export function createSweepDependencies(
   config: PipelineConfig & { renderQueueUrl: string },
   clients: PipelineClients = {},
@@ -123,6 +126,10 @@ export function createSweepDependencies(
   const queue = new SqsImageJobQueue(sqs, config.renderQueueUrl);
   return {
     ...createSettlingDependencies(config, { ...clients, dynamo, sqs }),
+    // To finish deletions a stopped worker left: the content items and their objects.
+    contents: new DynamoContentStore(dynamo, config.tableName),
+    objects: new S3ImageObjectStore(clients.s3 ?? createS3Client(config), config.bucketName),
+    contentTiming: DEFAULT_CONTENT_TIMING,
     jobs: queue,
     pending: new DynamoPendingIndex(dynamo, config.tableName),
     jobBacklog: () => queue.backlog(),

@@ -10,6 +10,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PIPELINE_EVENT_PATTERNS, TABLE_SCHEMA } from '../../lib/adapters/dynamodb/table-schema';
+import { RENDERER_TIMEOUT_MS } from '../../lib/pipeline/retry-budget';
 import { ServiceFunction } from './service-function';
 
 /**
@@ -19,7 +20,8 @@ import { ServiceFunction } from './service-function';
  */
 export const RENDERER = {
   memoryMb: 2048,
-  timeout: Duration.minutes(2),
+  // The retry budget's worker lifetime (lib/pipeline/retry-budget.ts): deletions are taken over after it.
+  timeout: Duration.millis(RENDERER_TIMEOUT_MS),
   batchSize: 2,
   /** SQS's rule: at least 6 × the function's timeout, so a job is not delivered twice while it runs. */
   visibilityTimeout: Duration.minutes(12),
@@ -173,7 +175,7 @@ export class ImagePipeline extends Construct {
     this.sweepPending = pipelineFunction(
       'SweepPending',
       'functions/sweep-pending.ts',
-      'product-images: image pipeline sweeper (re-enqueues images left pending)',
+      'product-images: image pipeline sweeper (re-enqueues images left pending, finishes deletions left)',
       {
         memorySize: 512,
         timeout: Duration.minutes(5),
@@ -190,6 +192,18 @@ export class ImagePipeline extends Construct {
       [`${table.tableArn}/index/${TABLE_SCHEMA.pendingIndex.name}`],
     );
     this.sweepPending.allow(['sqs:GetQueueAttributes'], [this.jobs.queueArn]);
+    // It finishes deletions a stopped worker left: a content's objects, listed and deleted.
+    this.sweepPending.allow(
+      ['s3:DeleteObject'],
+      ['o/*', 'v/*'].map((pattern) => imagesBucket.arnForObjects(pattern)),
+    );
+    this.sweepPending.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [imagesBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['o/*', 'v/*'] } },
+      }),
+    );
     this.sweepSchedule = new Rule(this, 'SweepSchedule', {
       description: 'product-images: runs the pending sweeper',
       schedule: Schedule.rate(SWEEPER.every),

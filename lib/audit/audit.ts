@@ -139,10 +139,12 @@ export async function auditStore(ports: AuditPorts): Promise<AuditReport> {
           status: image.status,
           sha256: image.content_sha256 ?? null,
         });
-        if (image.content_sha256) {
-          const held = holders.get(image.content_sha256) ?? new Set<number>();
+        // The hash it records, and one it recorded before and has yet to let go of.
+        for (const sha of [image.content_sha256, image.previous_sha256]) {
+          if (!sha) continue;
+          const held = holders.get(sha) ?? new Set<number>();
           held.add(image.id);
-          holders.set(image.content_sha256, held);
+          holders.set(sha, held);
         }
         if (image.status === 'pending') {
           const since = image.requested_at ? Date.parse(image.requested_at) : Number.NaN;

@@ -40,6 +40,11 @@ export interface ImageCopy {
   content_type?: string;
   /** SHA-256 of the original's bytes; the key of its stored objects. */
   content_sha256?: string;
+  /**
+   * A hash the image recorded before (its URL served other bytes at an earlier attempt) and has yet to
+   * let go of; internal, never shown in answers.
+   */
+  previous_sha256?: string;
   /** ThumbHash (base64) and dominant colour (`#rrggbb`) of the image, for placeholders. */
   thumbhash?: string;
   dominant_color?: string;

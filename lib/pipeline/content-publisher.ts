@@ -13,6 +13,7 @@ import type {
   ImageProgress,
   ImageRenderer,
 } from './ports';
+import { ATTEMPT_WAIT_MS, RENDERER_TIMEOUT_MS, STALE_DELETION_MS } from './retry-budget';
 
 export interface ContentTiming {
   /** How long a render lease lasts: longer than any render, shorter than waiting for a dead worker. */
@@ -30,11 +31,12 @@ export interface ContentTiming {
 
 export const DEFAULT_CONTENT_TIMING: ContentTiming = {
   // Longer than the renderer's 2-minute timeout, so a live render never loses its lease.
-  leaseMs: 150_000,
+  leaseMs: RENDERER_TIMEOUT_MS + 30_000,
   pollMs: 250,
   // Well inside that timeout: a job that waited this long is retried later rather than timed out.
-  maxWaitMs: 45_000,
-  staleDeletionMs: 15 * 60_000,
+  maxWaitMs: ATTEMPT_WAIT_MS,
+  // Derived with the retry budget (retry-budget.ts): taken over before an image runs out of attempts.
+  staleDeletionMs: STALE_DELETION_MS,
 };
 
 export interface ContentDependencies {
@@ -88,7 +90,10 @@ export function tileSetsOf(rendition: Pick<Rendition, 'tiles'>): TileSetFacts[] 
   return [...sets.values()].map((tileSet) => ({ ...tileSet, widths: tileSet.widths.sort((a, b) => a - b) }));
 }
 
-async function deleteObjects(sha256: string, deps: Omit<ContentDependencies, 'render'>): Promise<void> {
+async function deleteObjects(
+  sha256: string,
+  deps: Pick<ContentDependencies, 'objects' | 'contents' | 'pipelineMetrics'>,
+): Promise<void> {
   await Promise.all(contentKeys.prefixes(sha256).map((prefix) => deps.objects.deletePrefix(prefix)));
   await deps.contents.finishDeletion(sha256);
   deps.pipelineMetrics.contentDeleted();
@@ -225,6 +230,25 @@ export async function reuseContent(
 }
 
 /**
+ * Finishes deletions a worker that stopped left behind (marked longer ago than `staleDeletionMs`): the
+ * sweeper's collection. Answers how many it finished.
+ */
+export async function collectStaleDeletions(
+  now: number,
+  deps: Omit<ContentDependencies, 'render' | 'renderLimit'>,
+): Promise<number> {
+  let finished = 0;
+  for await (const sha256 of deps.contents.deletionsBefore(now - deps.contentTiming.staleDeletionMs)) {
+    const record = await deps.contents.find(sha256);
+    if (!record || record.references.length > 0 || record.deletingSince === null) continue;
+    deps.logger.warn('finishing a deletion its worker left', { sha256 });
+    await deleteObjects(sha256, deps);
+    finished++;
+  }
+  return finished;
+}
+
+/**
  * Drops the image's reference; the worker that drops the last one deletes the content's objects. The
  * content stays marked `deleting` (refusing new references) until they are gone, so an image that
  * starts using the same bytes meanwhile waits, then stores and renders them again.
@@ -237,5 +261,13 @@ export async function releaseContent(
   const remaining = await deps.contents.release(sha256, imageId);
   if (remaining > 0) return;
   if (!(await deps.contents.beginDeletion(sha256, Date.now()))) return;
+  // A render that started before the last reference went may still be writing its objects (its
+  // image was removed meanwhile): deleting now would leave them behind, orphaned. It ends within the
+  // renderer's timeout; the sweeper finishes the deletion after that (`collectStaleDeletions`).
+  const record = await deps.contents.find(sha256);
+  if (record?.leaseUntil && record.leaseUntil > Date.now() && !record.facts) {
+    deps.logger.info('deletion left to the sweeper: a render is still writing', { sha256 });
+    return;
+  }
   await deleteObjects(sha256, deps);
 }

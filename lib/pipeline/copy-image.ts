@@ -12,7 +12,17 @@ import {
 } from './content-publisher';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
 import type { OpenedImage } from './image-fetcher';
-import type { DeadLetterSink, ImageOpener, ImageStatusStore, KnownUrl, KnownUrlStore } from './ports';
+import {
+  type DeadLetterSink,
+  type ImageOpener,
+  type ImageProgress,
+  type ImageStatusStore,
+  isPendingAs,
+  type KnownUrl,
+  type KnownUrlStore,
+  type PendingState,
+  pendingStateOf,
+} from './ports';
 
 /** What copying one image needs besides the content stores. */
 export interface CopyDependencies extends ContentDependencies {
@@ -43,9 +53,15 @@ function copyError(error: unknown): ImageCopyError {
   return transient('storage error');
 }
 
+/** Writes the image's next status only over the state this job read and wrote last (`advance`). */
+type Advance = (progress: ImageProgress, lastRead?: ImageSet | null) => Promise<boolean>;
+
 /**
  * Downloads one pending image, hashes it, stores and renders its content (or finds it done) and marks
  * the image `ready`; or records the failure: `failed` for good, or `pending` with one more attempt.
+ * Every status write states what it replaces (the image pending, with the attempts and hash this job
+ * read or wrote last), so a stale job, a duplicate or the sweeper that wrote since never undoes it; a
+ * reference taken for a write that was refused is released unless the image holds it anyway.
  */
 export async function copyImage(
   request: CopyRequest,
@@ -56,9 +72,20 @@ export async function copyImage(
   const record = request;
   const log = childLogger(deps.logger, { sku: request.sku, imageId: image.id, jobId: request.jobId });
   const started = performance.now();
-  // The content this image holds (or may hold) a reference to: the hash recorded on it.
-  let sha256 = image.content_sha256;
+  // What this job expects the image to be: pending, with these attempts and this recorded hash (the
+  // content it holds, or may hold, a reference to).
+  const state = pendingStateOf(image);
+  const advance: Advance = async (progress, lastRead) => {
+    const done = await deps.statuses.advance(record.sku, image.id, state, progress, lastRead);
+    if (done && progress.status === 'pending') {
+      state.attempts = progress.attempts ?? 0;
+      state.sha256 = progress.content_sha256 ?? null;
+      state.previous = progress.previous_sha256 ?? null;
+    }
+    return done;
+  };
   let claimed = false;
+  let remember: (() => Promise<void>) | null = null;
   try {
     const found = await knownUrl(image.url, `${request.sku}/${image.id}`, deps);
     claimed = found.claimed;
@@ -69,10 +96,9 @@ export async function copyImage(
       // The origin says the bytes it served before are current: their content is reused, not fetched.
       const fetchMs = performance.now() - started;
       const reused = known?.sha256
-        ? await reuseKnown(known.sha256, request, image, current, deps, log, fetchMs)
+        ? await reuseKnown(known.sha256, request, image, current, state, advance, deps, log, fetchMs)
         : 'stale';
       if (reused !== 'stale') return 'settled';
-      sha256 = known?.sha256 ?? sha256;
       // Known bytes whose content is gone (deleted since, or its render failed midway): fetch them.
       opened = (await deps.open(image.url)) as OpenedImage;
     } else opened = answer;
@@ -85,67 +111,175 @@ export async function copyImage(
     }
     const fetchMs = performance.now() - started;
     if (!opened.summary().dimensions) throw permanent('image dimensions unreadable');
-    if (sha256 !== original.sha256) {
-      // Recorded before the reference is taken, so a removal of this image always knows what to release.
-      const noted = await deps.statuses.record(
-        record.sku,
-        image.id,
-        { status: 'pending', attempts: image.attempts, content_sha256: original.sha256 },
-        current,
-      );
-      if (!noted) return 'settled';
-      const previous = sha256;
-      sha256 = original.sha256;
-      // The URL serves other bytes than at an earlier attempt: the image lets go of those.
-      if (previous) await releaseContent(previous, image.id, deps);
-    }
-    await publish(original.sha256, image, original, deps, log, fetchMs, record);
-    // Remembered once the content is published: a 304 for this URL can then always reuse it.
-    await deps.urls.remember(image.url, original.sha256, opened.validators ?? {});
-    claimed = false;
-    return 'settled';
-  } catch (error) {
-    const failure = copyError(error);
-    if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
-    const attempts = (image.attempts ?? 0) + 1;
-    if (failure.permanent || attempts >= deps.maxAttempts) {
-      // The dead letter first: a worker that stops between the two leaves the image pending, to be tried
-      // and dead-lettered again, rather than failed with no letter.
-      if (!failure.permanent) {
-        await deps.deadLetters.send({
-          kind: 'image-copy-failed',
-          sku: record.sku,
-          imageId: image.id,
-          url: image.url,
-          reason: failure.reason,
-          attempts,
-          jobId: request.jobId,
-          failedAt: new Date().toISOString(),
-        });
-      }
-      const recorded = await deps.statuses.record(
-        record.sku,
-        image.id,
-        { status: 'failed', error: failure.reason, attempts, content_sha256: sha256 },
-        current,
-      );
-      if (recorded) deps.pipelineMetrics.failed(failure.reason);
-      log.warn('image failed', { reason: failure.reason, attempts, permanent: failure.permanent });
+    if (!(await holdOnly(original.sha256, record, image, current, state, advance, deps))) return 'settled';
+    if (!(await publish(original.sha256, image, original, advance, deps, log, fetchMs, record))) {
       return 'settled';
     }
-    await deps.statuses.record(
-      record.sku,
-      image.id,
-      { status: 'pending', attempts, content_sha256: sha256 },
-      current,
-    );
-    log.warn('image copy will be retried', { reason: failure.reason, attempts });
-    return 'retry';
+    const validators = opened.validators ?? {};
+    remember = () => deps.urls.remember(image.url, original.sha256, validators);
+  } catch (error) {
+    return await recordFailure(copyError(error), request, image, state, advance, deps, log);
   } finally {
-    // Whatever ended the copy before the URL was remembered (a failure, the image removed meanwhile),
-    // the next worker may download it now rather than wait out the lease.
-    if (claimed) await deps.urls.releaseFirstFetch(image.url).catch(() => undefined);
+    // Whatever ended the copy before the URL could be remembered (a failure, the image removed
+    // meanwhile), the next worker may download it now rather than wait out the lease.
+    if (claimed && !remember) await deps.urls.releaseFirstFetch(image.url).catch(() => undefined);
   }
+  // The image is ready: what follows is bookkeeping that fails on its own, never through its status.
+  await rememberUrl(remember, image.url, deps, log);
+  if (claimed) await deps.urls.releaseFirstFetch(image.url).catch(() => undefined);
+  return 'settled';
+}
+
+/**
+ * Makes `sha256` the content the image records. The hash it recorded before (its URL served other bytes
+ * at an earlier attempt) is kept as `previous_sha256` in the same write, then let go of, then
+ * forgotten: a release that fails, or a worker that stops, leaves it recorded for the next attempt (or
+ * the removal of the image) to release. The new hash is recorded before its reference is taken, so a
+ * removal always knows what to release. False when the image moved on meanwhile.
+ */
+async function holdOnly(
+  sha256: string,
+  request: CopyRequest,
+  image: StoredImage,
+  current: ImageSet,
+  state: PendingState,
+  advance: Advance,
+  deps: CopyDependencies,
+): Promise<boolean> {
+  const previous = state.previous ?? (state.sha256 !== sha256 ? state.sha256 : null);
+  if (state.sha256 === sha256 && !previous) return true;
+  const noted = await advance(
+    {
+      status: 'pending',
+      attempts: state.attempts,
+      content_sha256: sha256,
+      ...(previous && previous !== sha256 ? { previous_sha256: previous } : {}),
+    },
+    current,
+  );
+  if (!noted) return false;
+  if (previous && previous !== sha256) {
+    await releaseContent(previous, image.id, deps);
+    if (!(await advance({ status: 'pending', attempts: state.attempts, content_sha256: sha256 }))) {
+      await releaseUnlessHeld(request.sku, image.id, sha256, deps);
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Remembers the URL's bytes for the next conditional GET, a few tries; a failure is only logged. */
+async function rememberUrl(
+  remember: (() => Promise<void>) | null,
+  url: string,
+  deps: CopyDependencies,
+  log: Logger,
+): Promise<void> {
+  if (!remember) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await remember();
+      return;
+    } catch (error) {
+      if (attempt >= REMEMBER_ATTEMPTS) {
+        // The next image with this URL downloads it again, and remembers it then.
+        log.warn('URL not remembered: the image is ready, the next copy of this URL downloads it', {
+          url,
+          error,
+        });
+        return;
+      }
+      await sleep(deps.contentTiming.pollMs * attempt);
+    }
+  }
+}
+
+/** Tries at remembering a URL after its image is ready. */
+const REMEMBER_ATTEMPTS = 3;
+
+/**
+ * Records a failure: `failed` for good (with a dead letter when it was transient) or `pending` with one
+ * more attempt, each only over the state this job expects. Refused, the job has nothing left to do:
+ * another moved the image on (or it was removed), and the reference this job may have taken is
+ * released unless the image holds it.
+ */
+async function recordFailure(
+  failure: ImageCopyError,
+  request: CopyRequest,
+  image: StoredImage,
+  state: PendingState,
+  advance: Advance,
+  deps: CopyDependencies,
+  log: Logger,
+): Promise<CopyOutcome> {
+  if (failure.reason === 'storage error') log.warn('storage failed during copy', { failure: failure.reason });
+  const attempts = state.attempts + 1;
+  const moveOn = async (progress: ImageProgress): Promise<boolean> => {
+    if (await advance(progress)) return true;
+    await releaseUnlessHeld(request.sku, image.id, state.sha256, deps);
+    log.info('image moved on meanwhile: this job stops', { reason: failure.reason });
+    return false;
+  };
+  if (failure.permanent || attempts >= deps.maxAttempts) {
+    // The dead letter first: a worker that stops between the two leaves the image pending, to be tried
+    // and dead-lettered again, rather than failed with no letter. Only for an image still as read.
+    if (!failure.permanent) {
+      const now = (await deps.statuses.find(request.sku))?.images.find((each) => each.id === image.id);
+      if (!isPendingAs(now, state)) {
+        await releaseUnlessHeld(request.sku, image.id, state.sha256, deps);
+        return 'settled';
+      }
+      await deps.deadLetters.send({
+        kind: 'image-copy-failed',
+        sku: request.sku,
+        imageId: image.id,
+        url: image.url,
+        reason: failure.reason,
+        attempts,
+        jobId: request.jobId,
+        failedAt: new Date().toISOString(),
+      });
+    }
+    const recorded = await moveOn({
+      status: 'failed',
+      error: failure.reason,
+      attempts,
+      content_sha256: state.sha256 ?? undefined,
+      previous_sha256: state.previous ?? undefined,
+    });
+    if (recorded) deps.pipelineMetrics.failed(failure.reason);
+    log.warn('image failed', { reason: failure.reason, attempts, permanent: failure.permanent });
+    return 'settled';
+  }
+  if (
+    !(await moveOn({
+      status: 'pending',
+      attempts,
+      content_sha256: state.sha256 ?? undefined,
+      previous_sha256: state.previous ?? undefined,
+    }))
+  ) {
+    return 'settled';
+  }
+  log.warn('image copy will be retried', { reason: failure.reason, attempts });
+  return 'retry';
+}
+
+/**
+ * Releases the image's reference to `sha256` unless the image (read now) records that hash: a write
+ * of this job was refused because another moved the image on, or a POST removed it. With `sha256`
+ * null, nothing was taken.
+ */
+async function releaseUnlessHeld(
+  sku: string,
+  imageId: number,
+  sha256: string | null,
+  deps: CopyDependencies,
+): Promise<void> {
+  if (!sha256) return;
+  const now = (await deps.statuses.find(sku))?.images.find((each) => each.id === imageId);
+  if (now?.content_sha256 === sha256) return;
+  await releaseContent(sha256, imageId, deps);
 }
 
 /**
@@ -178,26 +312,18 @@ async function reuseKnown(
   request: CopyRequest,
   image: StoredImage,
   current: ImageSet,
+  state: PendingState,
+  advance: Advance,
   deps: CopyDependencies,
   log: Logger,
   fetchMs: number,
 ): Promise<'settled' | 'stale'> {
-  if (image.content_sha256 !== sha256) {
-    // Recorded before the reference is taken, as for downloaded bytes.
-    const noted = await deps.statuses.record(
-      request.sku,
-      image.id,
-      { status: 'pending', attempts: image.attempts, content_sha256: sha256 },
-      current,
-    );
-    if (!noted) return 'settled';
-    if (image.content_sha256) await releaseContent(image.content_sha256, image.id, deps);
-  }
+  // Recorded before the reference is taken, as for downloaded bytes.
+  if (!(await holdOnly(sha256, request, image, current, state, advance, deps))) return 'settled';
   const facts = await reuseContent(sha256, image.id, deps);
   if (!facts) return 'stale';
-  const recorded = await deps.statuses.record(request.sku, image.id, readyProgress(sha256, facts));
-  if (!recorded) {
-    await releaseContent(sha256, image.id, deps);
+  if (!(await advance(readyProgress(sha256, facts)))) {
+    await releaseUnlessHeld(request.sku, image.id, sha256, deps);
     return 'settled';
   }
   deps.pipelineMetrics.revalidated();
@@ -213,22 +339,25 @@ function sinceRequest(image: StoredImage): number | null {
   return Number.isNaN(requestedAt) ? null : Date.now() - requestedAt;
 }
 
-/** Stores and renders the content (or finds it done), then marks the image `ready` with its facts. */
+/**
+ * Stores and renders the content (or finds it done), then marks the image `ready` with its facts. False
+ * when the image moved on meanwhile (a later POST removed it, or another job settled it): the
+ * reference goes unless the image holds it.
+ */
 async function publish(
   sha256: string,
   image: StoredImage,
   original: DigestedBytes,
+  advance: Advance,
   deps: CopyDependencies,
   log: Logger,
   fetchMs: number,
   record: CopyRequest,
-): Promise<void> {
+): Promise<boolean> {
   const { facts, rendered } = await publishContent(sha256, image.id, original.bytes, deps);
-  const recorded = await deps.statuses.record(record.sku, image.id, readyProgress(sha256, facts));
-  if (!recorded) {
-    // A later POST removed the image while it was being published: its reference goes with it.
-    await releaseContent(sha256, image.id, deps);
-    return;
+  if (!(await advance(readyProgress(sha256, facts)))) {
+    await releaseUnlessHeld(record.sku, image.id, sha256, deps);
+    return false;
   }
   deps.pipelineMetrics.ready({
     bytes: facts.bytes,
@@ -242,4 +371,5 @@ async function publish(
     rendered,
     variants: facts.variants.length,
   });
+  return true;
 }

@@ -2,6 +2,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { StoredImage } from '../domain/image';
 import type { CopyDependencies } from './copy-image';
 import type { ImageJobQueue } from './image-jobs';
+import { isPendingAs, pendingStateOf } from './ports';
 
 /**
  * What the functions that only settle images work with (the dead-job consumer and the sweeper): the
@@ -18,7 +19,9 @@ export interface SettlingDependencies
 /**
  * Fails a pending image for good after the pipeline gave up on it (its job dead-lettered, or every
  * sweep spent): the dead letter first, so a stop between the two leaves the image pending to be tried
- * and lettered again, never failed without its letter. True when the image was still there to fail.
+ * and lettered again, never failed without its letter. Only over the image as the caller read it
+ * (pending, with those attempts and that hash): a job that settled it meanwhile wins, and no letter
+ * is sent for it. True when the image was failed.
  */
 export async function failPendingImage(
   sku: string,
@@ -27,6 +30,9 @@ export async function failPendingImage(
   deps: Pick<CopyDependencies, 'deadLetters' | 'statuses' | 'pipelineMetrics'>,
 ): Promise<boolean> {
   const attempts = (image.attempts ?? 0) + 1;
+  const read = pendingStateOf(image);
+  const now = (await deps.statuses.find(sku))?.images.find((each) => each.id === image.id);
+  if (!isPendingAs(now, read)) return false;
   await deps.deadLetters.send({
     kind: 'image-copy-failed',
     sku,
@@ -37,11 +43,12 @@ export async function failPendingImage(
     jobId: failure.jobId,
     failedAt: failure.at.toISOString(),
   });
-  const recorded = await deps.statuses.record(sku, image.id, {
+  const recorded = await deps.statuses.advance(sku, image.id, read, {
     status: 'failed',
     error: failure.reason,
     attempts,
     content_sha256: image.content_sha256,
+    previous_sha256: image.previous_sha256,
   });
   if (recorded) deps.pipelineMetrics.failed(failure.reason);
   return recorded;

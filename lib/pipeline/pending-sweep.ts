@@ -1,3 +1,4 @@
+import { type ContentDependencies, collectStaleDeletions } from './content-publisher';
 import { failPendingImage, type SettlingDependencies } from './image-failure';
 import type { ImageJob } from './image-jobs';
 import { announceSettled } from './process-changes';
@@ -26,7 +27,9 @@ export interface PendingIndex {
   clear(sku: string, revision: number): Promise<boolean>;
 }
 
-export interface SweepDependencies extends SettlingDependencies {
+export interface SweepDependencies
+  extends SettlingDependencies,
+    Pick<ContentDependencies, 'contents' | 'objects' | 'contentTiming'> {
   pending: PendingIndex;
   /** Jobs waiting in the queue; while some wait, an old pending image may simply be waiting its turn. */
   jobBacklog(): Promise<number>;
@@ -57,6 +60,8 @@ export interface SweepOutcome {
   failed: number;
   /** Sets found with nothing pending any more: taken out of the index (and announced if they were not). */
   cleared: number;
+  /** Deletions a stopped worker left, finished (their objects deleted, their item removed). */
+  deletionsFinished: number;
   /**
    * True when jobs were waiting in the queue: only sets pending for longer than the backlog patience
    * were swept (none without one), and nothing was failed.
@@ -77,7 +82,20 @@ export const NEVER_SETTLED_REASON = 'image never settled';
  * back. Each set is handled on its own; one that fails is left for the next sweep.
  */
 export async function sweepPending(deps: SweepDependencies, options: SweepOptions): Promise<SweepOutcome> {
-  const outcome: SweepOutcome = { sets: 0, enqueued: 0, failed: 0, cleared: 0, deferredForBacklog: false };
+  const outcome: SweepOutcome = {
+    sets: 0,
+    enqueued: 0,
+    failed: 0,
+    cleared: 0,
+    deletionsFinished: 0,
+    deferredForBacklog: false,
+  };
+  // Whatever the backlog: a content left marked for deletion blocks every image with its bytes.
+  try {
+    outcome.deletionsFinished = await collectStaleDeletions(options.now.getTime(), deps);
+  } catch (error) {
+    deps.logger.warn('deletions left for the next sweep', { error });
+  }
   const waiting = !options.ignoreBacklog && (await deps.jobBacklog()) > 0;
   outcome.deferredForBacklog = waiting;
   if (waiting && options.backlogPatienceMs === undefined) return outcome;

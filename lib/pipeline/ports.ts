@@ -77,8 +77,14 @@ export interface ContentStore {
    */
   extendRender(sha256: string, previousKey: string | null, facts: ContentFacts): Promise<boolean>;
   dropLease(sha256: string): Promise<void>;
-  /** Removes the reference; answers how many remain (0 also when the content is unknown). */
+  /**
+   * Removes the reference; the last one's removal marks the content for deletion in the same write, so
+   * no content is ever left with no reference and no mark. Answers how many remain (0 also when the
+   * content is unknown).
+   */
   release(sha256: string, imageId: number): Promise<number>;
+  /** Contents whose deletion began before `before` (epoch ms): left by a worker that stopped. */
+  deletionsBefore(before: number): AsyncIterable<string>;
   /** Marks an unreferenced content for deletion; false when a reference exists or it is gone. */
   beginDeletion(sha256: string, now: number): Promise<boolean>;
   /** Forgets a content marked for deletion, once its objects are gone. */
@@ -110,8 +116,52 @@ export interface ImageStatusStore {
     expectedSha256: string | null,
     progress: ImageProgress,
   ): Promise<boolean>;
+  /**
+   * `record`, only while the image is still `pending` exactly as `from` says (its attempts so far and
+   * the content hash it recorded): every status write of a job, the sweeper and the dead-job consumer
+   * goes through it, so none can turn `ready` or `failed` back, nor act on what another wrote since
+   * it read the image. False, writing nothing, when the image is gone or has moved on.
+   */
+  advance(
+    sku: string,
+    imageId: number,
+    from: PendingState,
+    progress: ImageProgress,
+    lastRead?: ImageSet | null,
+  ): Promise<boolean>;
   /** Marks `version` announced if it is still current and was not announced before (see settlement.ts). */
   markAnnounced(sku: string, version: string): Promise<boolean>;
+}
+
+/** What a writer read of a pending image, and expects to replace: its attempts and recorded hash. */
+export interface PendingState {
+  attempts: number;
+  sha256: string | null;
+  /** A hash recorded before and not let go of yet (`previous_sha256`); not part of the comparison. */
+  previous?: string | null;
+}
+
+/** The state a pending image is in now, as `advance` compares it. */
+export function pendingStateOf(image: {
+  attempts?: number;
+  content_sha256?: string;
+  previous_sha256?: string;
+}): PendingState {
+  return {
+    attempts: image.attempts ?? 0,
+    sha256: image.content_sha256 ?? null,
+    previous: image.previous_sha256 ?? null,
+  };
+}
+
+/** Whether `image` is pending exactly as `from` says. */
+export function isPendingAs(
+  image: { status: string; attempts?: number; content_sha256?: string } | undefined,
+  from: PendingState,
+): boolean {
+  if (image?.status !== 'pending') return false;
+  const now = pendingStateOf(image);
+  return now.attempts === from.attempts && now.sha256 === from.sha256;
 }
 
 /** Where what failed for good after every retry is kept for a person to look at. */

@@ -55,6 +55,8 @@ async function processRecord(record: ImageSetChangeRecord, deps: PipelineDepende
   await Promise.all(
     remove.map(async (image) => {
       if (image.content_sha256) await releaseContent(image.content_sha256, image.id, deps);
+      // Bytes its URL served at an earlier attempt, not let go of yet.
+      if (image.previous_sha256) await releaseContent(image.previous_sha256, image.id, deps);
       // Copies made before content addressing live under the image's own key; `npm run rerender`
       // records the hash on such an image before it moves it, so both may be there.
       const legacy = legacyCopyKey(image);

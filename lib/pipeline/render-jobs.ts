@@ -1,8 +1,9 @@
 import { mapWithConcurrency } from './concurrency';
 import { type CopyDependencies, copyImage } from './copy-image';
 import { failPendingImage, type SettlingDependencies } from './image-failure';
-import { type ImageJob, MAX_JOB_DELAY_SECONDS } from './image-jobs';
+import type { ImageJob } from './image-jobs';
 import { announceSettled, type PipelineDependencies } from './process-changes';
+import { retryDelaySeconds } from './retry-budget';
 
 /** The renderer's dependencies: the pipeline's, and what renders an original (sharp). */
 export interface RenderingDependencies extends PipelineDependencies, Pick<CopyDependencies, 'render'> {}
@@ -22,13 +23,7 @@ export interface JobBatchOutcome {
   retried: number;
 }
 
-/**
- * How long a job waits before its next attempt: `baseSeconds` (30 s deployed), then twice that, … at
- * most SQS's 15 minutes. An origin that answered 503 gets time to recover.
- */
-export function retryDelaySeconds(attempts: number, baseSeconds: number): number {
-  return Math.min(MAX_JOB_DELAY_SECONDS, baseSeconds * 2 ** Math.max(0, attempts - 1));
-}
+export { retryDelaySeconds } from './retry-budget';
 
 type JobOutcome = 'settled' | 'skipped' | 'retried';
 

@@ -75,8 +75,16 @@ export class MemoryContentStore implements ContentStore {
   async release(sha256: string, imageId: number): Promise<number> {
     const entry = this.entries.get(sha256);
     if (!entry) return 0;
+    // The last reference's removal marks the deletion in the same step, as the DynamoDB store does.
+    if (entry.refs.size === 1 && entry.refs.has(imageId)) entry.deletingSince ??= Date.now();
     entry.refs.delete(imageId);
     return entry.refs.size;
+  }
+
+  async *deletionsBefore(before: number): AsyncIterable<string> {
+    for (const [sha256, entry] of this.entries) {
+      if (entry.deletingSince !== undefined && entry.deletingSince < before) yield sha256;
+    }
   }
 
   async beginDeletion(sha256: string, now: number): Promise<boolean> {

@@ -7,13 +7,15 @@ import { createLimiter } from '../../lib/pipeline/concurrency';
 import { type ContentTiming, DEFAULT_CONTENT_TIMING } from '../../lib/pipeline/content-publisher';
 import type { Validators } from '../../lib/pipeline/image-fetcher';
 import type { ImageJob, ImageJobQueue } from '../../lib/pipeline/image-jobs';
-import type {
-  ImageObjectStore,
-  ImageOpener,
-  ImageRenderer,
-  ImageStatusStore,
-  KnownUrl,
-  KnownUrlStore,
+import {
+  type ImageObjectStore,
+  type ImageOpener,
+  type ImageRenderer,
+  type ImageStatusStore,
+  isPendingAs,
+  type KnownUrl,
+  type KnownUrlStore,
+  type PendingState,
 } from '../../lib/pipeline/ports';
 import { processChanges } from '../../lib/pipeline/process-changes';
 import { processImageJobs, type RenderingDependencies } from '../../lib/pipeline/render-jobs';
@@ -88,9 +90,29 @@ export class MemoryStatusStore implements ImageStatusStore {
     return this.record(sku, imageId, progress);
   }
 
-  async markAnnounced(): Promise<boolean> {
-    return false;
+  async advance(
+    sku: string,
+    imageId: number,
+    from: PendingState,
+    progress: Partial<StoredImage>,
+  ): Promise<boolean> {
+    const image = this.sets.get(sku)?.images.find((candidate) => candidate.id === imageId);
+    if (!isPendingAs(image, from)) return false;
+    return this.record(sku, imageId, progress);
   }
+
+  /** Every version marked announced, in order: the outbox's events. */
+  readonly announcements: string[] = [];
+
+  async markAnnounced(sku: string, version: string): Promise<boolean> {
+    const set = this.sets.get(sku);
+    if (!set || set.version !== version || this.announced.get(sku) === version) return false;
+    this.announced.set(sku, version);
+    this.announcements.push(`${sku}/${version}`);
+    return true;
+  }
+
+  private readonly announced = new Map<string, string>();
 
   /** What a POST writes: the set, and the stream record it causes. */
   write(sku: string, images: StoredImage[], sequence: number): ImageSetChangeRecord {

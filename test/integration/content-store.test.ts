@@ -41,16 +41,44 @@ describe('the DynamoDB content store (DynamoDB Local)', () => {
     const hash = nextHash();
     await store.acquire(hash, 1);
     expect(await store.beginDeletion(hash, Date.now())).toBe(false);
-    await store.release(hash, 1);
-    expect(await store.beginDeletion(hash, 1_000)).toBe(true);
+    // The last reference goes and the deletion is marked in the same write; a later mark keeps the first.
+    const released = Date.now();
+    expect(await store.release(hash, 1)).toBe(0);
+    const marked = (await store.find(hash))?.deletingSince ?? 0;
+    expect(marked).toBeGreaterThanOrEqual(released - 1_000);
     expect(await store.beginDeletion(hash, 2_000)).toBe(true);
-    expect((await store.find(hash))?.deletingSince).toBe(1_000);
+    expect((await store.find(hash))?.deletingSince).toBe(marked);
+    // Listed for the sweeper once older than asked, not before.
+    const listed = async (before: number) => {
+      const found: string[] = [];
+      for await (const sha of store.deletionsBefore(before)) found.push(sha);
+      return found;
+    };
+    expect(await listed(released - 60_000)).not.toContain(hash);
+    expect(await listed(Date.now() + 60_000)).toContain(hash);
     expect(await store.acquire(hash, 3)).toBeNull();
     expect((await store.find(hash))?.references).toEqual([]);
     await store.finishDeletion(hash);
     expect(await store.find(hash)).toBeNull();
+    expect(await listed(Date.now() + 60_000)).not.toContain(hash);
     // Once gone, the same bytes start afresh.
     expect((await store.acquire(hash, 3))?.facts).toBeNull();
+  });
+
+  it('marks a deletion only with the last reference, whichever order releases come in', async () => {
+    const hash = nextHash();
+    await store.acquire(hash, 1);
+    await store.acquire(hash, 2);
+    expect(await store.release(hash, 1)).toBe(1);
+    expect((await store.find(hash))?.deletingSince).toBeNull();
+    // A reference it never had changes nothing.
+    expect(await store.release(hash, 99)).toBe(1);
+    expect((await store.find(hash))?.deletingSince).toBeNull();
+    expect(await store.release(hash, 2)).toBe(0);
+    expect((await store.find(hash))?.deletingSince).not.toBeNull();
+    // Releasing again (a retried record) is harmless.
+    expect(await store.release(hash, 2)).toBe(0);
+    expect(await store.release(nextHash(), 1)).toBe(0);
   });
 
   it('forgets a content only while it is marked and unreferenced', async () => {

@@ -55,6 +55,7 @@ describe("the jobs' redrive to their dead-letter queue (DynamoDB Local, the loca
         },
         record: statuses.record.bind(statuses),
         recordIfUnchanged: statuses.recordIfUnchanged.bind(statuses),
+        advance: statuses.advance.bind(statuses),
         markAnnounced: statuses.markAnnounced.bind(statuses),
       },
     };

@@ -71,6 +71,29 @@ describe('the pending index and the sweeper (DynamoDB Local)', () => {
     expect(await indexed('empty')).toBeUndefined();
   });
 
+  it('announces a set whose stream record the pipeline gave up on, though nothing in it was pending', async () => {
+    const { deps, announced } = sweeper();
+    await post('reordered', ['https://img.example.test/r1.jpg', 'https://img.example.test/r2.jpg']);
+    // The pipeline settles both images and announces the version.
+    const first = await deps.statuses.find('reordered');
+    for (const image of first?.images ?? [])
+      await deps.statuses.record('reordered', image.id, { status: 'failed', error: 'HTTP 404 from origin' });
+    expect(await deps.statuses.markAnnounced('reordered', first?.version ?? '')).toBe(true);
+    // A POST that only reorders them: a new version with nothing pending, whose stream record is then
+    // exhausted (no stream consumer runs here), so nothing announces it but the sweeper.
+    await post('reordered', ['https://img.example.test/r2.jpg', 'https://img.example.test/r1.jpg']);
+    const second = await deps.statuses.find('reordered');
+    expect(second?.images.every((image) => image.status === 'failed')).toBe(true);
+    expect(await announced('reordered')).toBeNull();
+    const outcome = await sweepPending(deps, {
+      now: new Date(Date.now() + 16 * MINUTE),
+      olderThanMs: 15 * MINUTE,
+      maxSweeps: 3,
+    });
+    expect(outcome.cleared).toBeGreaterThanOrEqual(1);
+    expect(await announced('reordered')).toBe(second?.version);
+  });
+
   it('enqueues the pending images of a set pending for 15 minutes, once per threshold, and records the sweep', async () => {
     const { deps, jobs, indexed } = sweeper();
     const posted = await post('stale', ['https://img.example.test/c.jpg', 'https://img.example.test/d.jpg']);

@@ -126,7 +126,7 @@ describe('FAULTS: failures as each service answers them, below the SDK retries',
     // Each ends as the API's 503 with Retry-After, a write's transaction conflict too.
     expect(isUnavailable(error)).toBe(true);
     expect(isUnavailable({ name: 'TransactionConflictException', $fault: 'client' })).toBe(true);
-  });
+  }, 30_000);
 
   it('S3: 503 SlowDown and 500 InternalError', async () => {
     registerClientHook(sdkFaultHook(planOf('s3=1')));

@@ -182,7 +182,9 @@ describe('the stream handler with mocked AWS clients', () => {
       ':content_sha256': sha,
     });
     const last = updates[updates.length - 1];
-    expect(last?.ConditionExpression).toBe('#images[1].#id = :id');
+    expect(last?.ConditionExpression).toMatch(
+      /^#images\[1\]\.#id = :id AND #images\[1\]\.#status = :expected_status/,
+    );
     expect(last?.ExpressionAttributeValues).toMatchObject({
       ':id': 2,
       ':status': 'ready',
@@ -323,8 +325,12 @@ describe('the stream handler with mocked AWS clients', () => {
     ddb.on(UpdateCommand).rejectsOnce(dynamoErrors.conditionFailed()).resolves({});
     await handlerWith(openPng)(streamEvent(streamRecord('A', [], [image(2)])), lambdaContext());
     const updates = skuUpdates('A');
-    expect(updates[0]?.ConditionExpression).toBe('#images[0].#id = :id');
-    expect(updates[1]?.ConditionExpression).toBe('#images[1].#id = :id');
+    expect(updates[0]?.ConditionExpression).toMatch(
+      /^#images\[0\]\.#id = :id AND #images\[0\]\.#status = :expected_status/,
+    );
+    expect(updates[1]?.ConditionExpression).toMatch(
+      /^#images\[1\]\.#id = :id AND #images\[1\]\.#status = :expected_status/,
+    );
   });
 
   it('deletes the copies of removed images, and of every image when the SKU is removed', async () => {
@@ -387,7 +393,9 @@ describe('the stream handler with mocked AWS clients', () => {
       lambdaContext(),
     );
     const content = contentUpdates();
-    expect(content[0]?.UpdateExpression).toBe('DELETE #refs :ref');
+    // The last reference goes and the deletion is marked in one write; the mark is then confirmed.
+    expect(content[0]?.UpdateExpression).toMatch(/^DELETE #refs :ref SET #deleting = if_not_exists/);
+    expect(content[0]?.ConditionExpression).toContain('size(#refs) = :one AND contains(#refs, :id)');
     expect(content[1]?.ConditionExpression).toBe('attribute_exists(pk) AND attribute_not_exists(#refs)');
     const listed = s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input.Prefix);
     expect(listed.sort()).toEqual([`o/${sha}/`, `v/${sha}/`]);
@@ -397,6 +405,12 @@ describe('the stream handler with mocked AWS clients', () => {
 
   it('keeps the objects while another image still references the content', async () => {
     ddb.on(UpdateCommand).resolves({ Attributes: { refs: new Set([7]) } });
+    // Not the last reference: the write that would also mark the deletion is refused.
+    ddb
+      .on(UpdateCommand, {
+        ConditionExpression: 'attribute_exists(pk) AND size(#refs) = :one AND contains(#refs, :id)',
+      })
+      .rejects(Object.assign(new Error('condition'), { name: 'ConditionalCheckFailedException' }));
     await handlerWith(openPng)(
       streamEvent(streamRecord('A', [image(1, { status: 'ready', content_sha256: sha })], [])),
       lambdaContext(),
@@ -546,7 +560,9 @@ describe("the jobs' dead-letter consumer with mocked AWS clients", () => {
     const result = await createDeadJobsHandler(deps)(jobsEvent(0), lambdaContext());
     expect(result.batchItemFailures).toEqual([]);
     const [update] = skuUpdates('A');
-    expect(update?.ConditionExpression).toBe('#images[0].#id = :id');
+    expect(update?.ConditionExpression).toMatch(
+      /^#images\[0\]\.#id = :id AND #images\[0\]\.#status = :expected_status/,
+    );
     expect(update?.ExpressionAttributeValues).toMatchObject({
       ':status': 'failed',
       ':error': 'rendering kept failing',

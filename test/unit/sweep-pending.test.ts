@@ -9,7 +9,13 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSweepPendingHandler } from '../../functions/sweep-pending';
-import { keys, PENDING_PARTITIONS, TABLE_SCHEMA } from '../../lib/adapters/dynamodb/table-schema';
+import {
+  DELETION_PARTITIONS,
+  keys,
+  PENDING_PARTITIONS,
+  TABLE_SCHEMA,
+} from '../../lib/adapters/dynamodb/table-schema';
+import { STALE_DELETION_MS } from '../../lib/pipeline/retry-budget';
 import { createSweepDependencies } from '../../lib/pipeline-service';
 import { dynamoErrors, mockDynamo } from '../helpers/dynamo-mock';
 import { lambdaContext } from '../helpers/events';
@@ -62,10 +68,20 @@ describe('the pending sweeper with mocked AWS clients', () => {
   it('queries every shard of the pending index (never scans) for sets pending 15 minutes, and enqueues their pending images', async () => {
     pendingSet('A', 0);
     await sweep();
-    const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    const all = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    // Every deletion partition too, for deletions a stopped worker left (older than the takeover time).
+    const deletions = all.filter((query) =>
+      DELETION_PARTITIONS.includes(String(query.ExpressionAttributeValues?.[':partition'])),
+    );
+    expect(deletions).toHaveLength(DELETION_PARTITIONS.length);
+    for (const query of deletions) {
+      const before = Date.parse(String(query.ExpressionAttributeValues?.[':before']));
+      expect(Date.now() - before).toBeGreaterThanOrEqual(STALE_DELETION_MS - 1_000);
+    }
+    const queries = all.filter((query) => !deletions.includes(query));
     expect(queries).toHaveLength(PENDING_PARTITIONS.length);
+    for (const query of all) expect(query.IndexName).toBe(TABLE_SCHEMA.pendingIndex.name);
     for (const query of queries) {
-      expect(query.IndexName).toBe(TABLE_SCHEMA.pendingIndex.name);
       const before = Date.parse(String(query.ExpressionAttributeValues?.[':before']));
       expect(Date.now() - before).toBeGreaterThanOrEqual(15 * 60_000 - 1_000);
     }
@@ -93,7 +109,12 @@ describe('the pending sweeper with mocked AWS clients', () => {
     pendingSet('A', 3);
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '12' } });
     await sweep();
-    const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
+    const queries = ddb
+      .commandCalls(QueryCommand)
+      .map((call) => call.args[0].input)
+      .filter((query) =>
+        PENDING_PARTITIONS.includes(String(query.ExpressionAttributeValues?.[':partition'])),
+      );
     expect(queries).toHaveLength(PENDING_PARTITIONS.length);
     for (const query of queries) {
       const before = Date.parse(String(query.ExpressionAttributeValues?.[':before']));

@@ -1,13 +1,14 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ContentFacts, ContentRecord, ContentStore } from '../../pipeline/ports';
-import { readItem, withStorageErrors } from './client';
-import { keys } from './table-schema';
+import { everyItem, readItem, withStorageErrors } from './client';
+import { contentOfKey, DELETION_PARTITIONS, deletionPartition, keys, TABLE_SCHEMA } from './table-schema';
 
 export interface ContentItem {
   refs?: Set<number>;
@@ -39,6 +40,20 @@ async function unlessConditionFailed<T>(write: Promise<T>): Promise<T | null> {
 }
 
 type ContentUpdate = Omit<UpdateCommandInput, 'TableName' | 'Key'>;
+
+const PENDING = TABLE_SCHEMA.pendingIndex;
+
+/**
+ * A content being deleted carries the sparse pending index's keys, in a partition of its own per
+ * first hex digit of its hash, so the sweeper finds deletions a stopped worker left without a scan;
+ * `finishDeletion` removes the item and its entry with it.
+ */
+const DELETION_INDEX_SET =
+  '#deletionPk = if_not_exists(#deletionPk, :deletionPk), #deletionSince = if_not_exists(#deletionSince, :deletionSince)';
+const DELETION_INDEX_NAMES = { '#deletionPk': PENDING.partitionKey, '#deletionSince': PENDING.sortKey };
+function deletionIndexValues(sha256: string, now = Date.now()) {
+  return { ':deletionPk': deletionPartition(sha256), ':deletionSince': new Date(now).toISOString() };
+}
 
 /**
  * One `CONTENT#<sha256>` item per distinct original. References are a number set of image ids: DynamoDB
@@ -137,25 +152,71 @@ export class DynamoContentStore implements ContentStore {
   }
 
   async release(sha256: string, imageId: number): Promise<number> {
-    const written = await unlessConditionFailed(
-      this.update(sha256, {
-        UpdateExpression: 'DELETE #refs :ref',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#refs': 'refs' },
-        ExpressionAttributeValues: { ':ref': new Set([imageId]) },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return (written?.Attributes as ContentItem | undefined)?.refs?.size ?? 0;
+    for (;;) {
+      // The last reference: removed, and the deletion marked, in one write.
+      const last = await unlessConditionFailed(
+        this.update(sha256, {
+          UpdateExpression: `DELETE #refs :ref SET #deleting = if_not_exists(#deleting, :now), ${DELETION_INDEX_SET}`,
+          ConditionExpression: 'attribute_exists(pk) AND size(#refs) = :one AND contains(#refs, :id)',
+          ExpressionAttributeNames: {
+            '#refs': 'refs',
+            '#deleting': 'deletingSince',
+            ...DELETION_INDEX_NAMES,
+          },
+          ExpressionAttributeValues: {
+            ':ref': new Set([imageId]),
+            ':id': imageId,
+            ':one': 1,
+            ':now': Date.now(),
+            ...deletionIndexValues(sha256),
+          },
+        }),
+      );
+      if (last) return 0;
+      // Not the last (or not held at all): removed alone.
+      const other = await unlessConditionFailed(
+        this.update(sha256, {
+          UpdateExpression: 'DELETE #refs :ref',
+          ConditionExpression: 'attribute_exists(pk) AND (NOT contains(#refs, :id) OR size(#refs) > :one)',
+          ExpressionAttributeNames: { '#refs': 'refs' },
+          ExpressionAttributeValues: { ':ref': new Set([imageId]), ':id': imageId, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (other) return (other.Attributes as ContentItem | undefined)?.refs?.size ?? 0;
+      // Neither held: the content is gone, or its references changed between the two; read again.
+      if (!(await this.find(sha256))) return 0;
+    }
+  }
+
+  async *deletionsBefore(before: number): AsyncIterable<string> {
+    for (const partition of DELETION_PARTITIONS) {
+      const items = everyItem((start) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: PENDING.name,
+            KeyConditionExpression: '#pk = :partition AND #since < :before',
+            ExpressionAttributeNames: { '#pk': PENDING.partitionKey, '#since': PENDING.sortKey },
+            ExpressionAttributeValues: { ':partition': partition, ':before': new Date(before).toISOString() },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for await (const item of items) {
+        const sha = contentOfKey(String(item[TABLE_SCHEMA.partitionKey]));
+        if (sha) yield sha;
+      }
+    }
   }
 
   async beginDeletion(sha256: string, now: number): Promise<boolean> {
     const written = await unlessConditionFailed(
       this.update(sha256, {
-        UpdateExpression: 'SET #deleting = if_not_exists(#deleting, :now)',
+        UpdateExpression: `SET #deleting = if_not_exists(#deleting, :now), ${DELETION_INDEX_SET}`,
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#refs)',
-        ExpressionAttributeNames: { '#deleting': 'deletingSince', '#refs': 'refs' },
-        ExpressionAttributeValues: { ':now': now },
+        ExpressionAttributeNames: { '#deleting': 'deletingSince', '#refs': 'refs', ...DELETION_INDEX_NAMES },
+        ExpressionAttributeValues: { ':now': now, ...deletionIndexValues(sha256, now) },
       }),
     );
     return written !== null;

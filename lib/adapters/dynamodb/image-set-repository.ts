@@ -21,10 +21,6 @@ import {
 const LEGACY = null;
 const PENDING = TABLE_SCHEMA.pendingIndex;
 
-function hasPending(next: NextSet): boolean {
-  return next.images.some((image) => image.status === 'pending');
-}
-
 function isConditionFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'ConditionalCheckFailedException') return true;
@@ -77,11 +73,12 @@ export class DynamoImageSetRepository implements ImageSetRepository {
 
   /**
    * The list-index keys are left as they are: an item keeps the partition its counter counts it in.
-   * The pending-index keys are set while an image is pending (the sweeper's clock starts again with each
-   * POST, as its new images' jobs are enqueued now), and removed otherwise.
+   * The pending-index keys are set by every write (the sweeper's clock starts again with each POST, as
+   * its new images' jobs are enqueued now) and removed by the mark that announces the settled version:
+   * a set whose stream record the pipeline gave up on, with nothing pending, is still found and
+   * announced by the sweeper.
    */
   private async replace(sku: string, next: NextSet, expectedRevision: number): Promise<void> {
-    const pending = hasPending(next);
     const names: Record<string, string> = {
       '#version': 'version',
       '#revision': 'revision',
@@ -99,16 +96,11 @@ export class DynamoImageSetRepository implements ImageSetRepository {
       ':images': next.images,
       ':now': new Date().toISOString(),
       ':expected': expectedRevision,
+      ':pendingPk': pendingPartition(productShard(sku)),
+      ':zero': 0,
     };
-    let update =
-      'SET #version = :version, #revision = :revision, #writer = :writer, #images = :images, #updatedAt = :now';
-    if (pending) {
-      update += ', #pendingPk = :pendingPk, #pendingSince = :now, #sweeps = :zero';
-      values[':pendingPk'] = pendingPartition(productShard(sku));
-      values[':zero'] = 0;
-    } else {
-      update += ' REMOVE #pendingPk, #pendingSince, #sweeps';
-    }
+    const update =
+      'SET #version = :version, #revision = :revision, #writer = :writer, #images = :images, #updatedAt = :now, #pendingPk = :pendingPk, #pendingSince = :now, #sweeps = :zero';
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -134,9 +126,10 @@ export class DynamoImageSetRepository implements ImageSetRepository {
       updatedAt: now,
       [TABLE_SCHEMA.listIndex.partitionKey]: productPartition(shard),
       [TABLE_SCHEMA.listIndex.sortKey]: sku,
-      ...(hasPending(next)
-        ? { [PENDING.partitionKey]: pendingPartition(shard), [PENDING.sortKey]: now, sweeps: 0 }
-        : {}),
+      // Listed until its version is announced, pending images or not (see `replace`).
+      [PENDING.partitionKey]: pendingPartition(shard),
+      [PENDING.sortKey]: now,
+      sweeps: 0,
     };
     await this.client.send(
       new TransactWriteCommand({

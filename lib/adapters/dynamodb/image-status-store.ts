@@ -1,6 +1,11 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ImageSet } from '../../domain/image';
-import type { ImageProgress, ImageStatusStore } from '../../pipeline/ports';
+import {
+  type ImageProgress,
+  type ImageStatusStore,
+  isPendingAs,
+  type PendingState,
+} from '../../pipeline/ports';
 import { withStorageErrors } from './client';
 import { DynamoImageSetRepository } from './image-set-repository';
 import { keys, TABLE_SCHEMA, WRITERS } from './table-schema';
@@ -16,6 +21,7 @@ const PROGRESS_FIELDS = [
   'bytes',
   'content_type',
   'content_sha256',
+  'previous_sha256',
   'thumbhash',
   'dominant_color',
   'variants',
@@ -93,6 +99,33 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     });
   }
 
+  async advance(
+    sku: string,
+    imageId: number,
+    from: PendingState,
+    progress: ImageProgress,
+    lastRead?: ImageSet | null,
+  ): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_LOCATE_ATTEMPTS; attempt++) {
+      const set = attempt === 0 && lastRead !== undefined ? lastRead : await this.find(sku);
+      const index = set?.images.findIndex((image) => image.id === imageId) ?? -1;
+      if (index < 0) return false;
+      // The condition is the judge; a read after a refusal tells a moved image from one moved on.
+      if (attempt > 0 && !isPendingAs(set?.images[index], from)) return false;
+      try {
+        await withStorageErrors(() =>
+          this.client.send(this.update(sku, index, imageId, progress, { status: 'pending', from })),
+        );
+        return true;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    throw Object.assign(new Error('image kept moving while its status was recorded'), {
+      name: 'ThrottlingException',
+    });
+  }
+
   /**
    * `announcedVersion` is set to `version` only while `version` is the item's and differs from what was
    * announced: of any number of workers checking the same settled version, exactly one wins. Written as
@@ -142,7 +175,9 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     index: number,
     imageId: number,
     progress: ImageProgress,
-    unchanged?: { status: 'ready'; expectedSha256: string | null },
+    unchanged?:
+      | { status: 'ready'; expectedSha256: string | null }
+      | { status: 'pending'; from: PendingState },
   ): UpdateCommand {
     const names: Record<string, string> = {
       '#images': 'images',
@@ -166,11 +201,21 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     if (unchanged) {
       values[':expected_status'] = unchanged.status;
       conditions.push(`#images[${index}].#status = :expected_status`);
-      if (unchanged.expectedSha256 === null) {
+      const expectedSha256 = unchanged.status === 'ready' ? unchanged.expectedSha256 : unchanged.from.sha256;
+      if (expectedSha256 === null) {
         conditions.push(`attribute_not_exists(#images[${index}].#content_sha256)`);
       } else {
-        values[':expected_sha256'] = unchanged.expectedSha256;
+        values[':expected_sha256'] = expectedSha256;
         conditions.push(`#images[${index}].#content_sha256 = :expected_sha256`);
+      }
+      if (unchanged.status === 'pending') {
+        // Attempts start absent: none so far.
+        values[':expected_attempts'] = unchanged.from.attempts;
+        conditions.push(
+          unchanged.from.attempts === 0
+            ? `(attribute_not_exists(#images[${index}].#attempts) OR #images[${index}].#attempts = :expected_attempts)`
+            : `#images[${index}].#attempts = :expected_attempts`,
+        );
       }
     }
     return new UpdateCommand({

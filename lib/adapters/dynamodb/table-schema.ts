@@ -97,6 +97,16 @@ export function pendingPartition(shard: number): string {
   return `PENDING#${String(shard).padStart(2, '0')}`;
 }
 
+/** The pending-index partition of a content being deleted: one per first hex digit of its hash. */
+export function deletionPartition(sha256: string): string {
+  return `DELETING#${sha256.slice(0, 1)}`;
+}
+
+/** Every partition of contents being deleted, each read by the sweeper. */
+export const DELETION_PARTITIONS: readonly string[] = [...'0123456789abcdef'].map((digit) =>
+  deletionPartition(digit),
+);
+
 /** Every pending-index partition, each read by the sweeper. */
 export const PENDING_PARTITIONS: readonly string[] = Array.from({ length: PRODUCT_SHARDS }, (_, shard) =>
   pendingPartition(shard),
@@ -128,12 +138,12 @@ export const keys = {
   }),
 } as const;
 
-/** The SKU a partition key names, or null when the item is not a SKU item. */
 /** The hash of a content item's key; null for any other key. */
 export function contentOfKey(pk: string): string | null {
   return pk.startsWith(CONTENT_PREFIX) ? pk.slice(CONTENT_PREFIX.length) : null;
 }
 
+/** The SKU a partition key names, or null when the item is not a SKU item. */
 export function skuOfKey(pk: string): string | null {
   return pk.startsWith(SKU_PREFIX) ? pk.slice(SKU_PREFIX.length) : null;
 }
