@@ -90,6 +90,16 @@ export function acknowledgeFindings(stack: ProductImagesStack): void {
     'Renditions are keyed by content hash under v/<sha256>/; the pipeline writes and deletes only there and under o/.',
   );
   accept(
+    functions.sweepPending.role,
+    'IAM5[Resource::<Images2D38C313.Arn>/o/*]',
+    'Originals are keyed by content hash under o/<sha256>/; the sweeper deletes there only what a stopped worker left marked for deletion.',
+  );
+  accept(
+    functions.sweepPending.role,
+    'IAM5[Resource::<Images2D38C313.Arn>/v/*]',
+    'Renditions are keyed by content hash under v/<sha256>/; the sweeper deletes there only what a stopped worker left marked for deletion.',
+  );
+  accept(
     api,
     'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
     'API Gateway’s account-level role for execution logs; AWS maintains this policy for exactly that purpose.',

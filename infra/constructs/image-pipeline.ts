@@ -212,6 +212,10 @@ export class ImagePipeline extends Construct {
         new LambdaFunction(this.sweepPending.function, { retryAttempts: 2 }),
       ],
     });
+    // Who deletes a content's objects also removes its item once they are gone (`finishDeletion`).
+    for (const fn of [processStream, this.renderImages, this.sweepPending]) {
+      fn.allow(['dynamodb:DeleteItem'], [table.tableArn]);
+    }
     for (const fn of [processStream, this.renderImages]) {
       fn.allow(
         ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],

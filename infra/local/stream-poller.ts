@@ -82,14 +82,19 @@ export function matchesPattern(pattern: unknown, value: unknown): boolean {
 const wantedByPipeline = (record: DynamoDBRecord) =>
   PIPELINE_EVENT_PATTERNS.some((pattern) => matchesPattern(pattern, record));
 
-function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+/** A record as the Streams API answers it, in the shape Lambda delivers it to the stream consumer. */
+export function toLambdaRecord(
+  record: StreamRecord,
+  streamArn: string,
+  region = LOCAL_REGION,
+): DynamoDBRecord {
   const created = record.dynamodb?.ApproximateCreationDateTime;
   return {
     eventID: record.eventID,
     eventName: record.eventName,
     eventVersion: record.eventVersion,
     eventSource: 'aws:dynamodb',
-    awsRegion: LOCAL_REGION,
+    awsRegion: region,
     eventSourceARN: streamArn,
     dynamodb: {
       ...(record.dynamodb as DynamoDBRecord['dynamodb']),

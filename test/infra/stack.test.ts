@@ -93,6 +93,8 @@ describe('functions', () => {
     ]);
     expect(actionsOf(statementsOf(prod, 'ProcessStreamRole'))).toEqual(
       [
+        // Removing a deleted content's item.
+        'dynamodb:DeleteItem',
         'dynamodb:DescribeStream',
         'dynamodb:GetItem',
         'dynamodb:GetRecords',
@@ -114,9 +116,12 @@ describe('functions', () => {
     );
   });
 
-  it('let the sweeper query the pending index, read and update items, enqueue jobs and read the backlog', () => {
+  it('let the sweeper query the pending index, read and update items, enqueue jobs and read the backlog, and finish deletions a stopped worker left', () => {
     expect(actionsOf(statementsOf(prod, 'SweepPendingRole'))).toEqual(
       [
+        'dynamodb:DeleteItem',
+        's3:DeleteObject',
+        's3:ListBucket',
         'dynamodb:GetItem',
         'dynamodb:Query',
         'dynamodb:UpdateItem',
