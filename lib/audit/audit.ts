@@ -165,7 +165,11 @@ export async function auditStore(ports: AuditPorts): Promise<AuditReport> {
   for (const sha of new Set([...holders.keys(), ...references.keys()])) {
     const held = [...(holders.get(sha) ?? [])].sort((a, b) => a - b);
     const referenced = [...(references.get(sha) ?? [])].sort((a, b) => a - b);
-    if (held.join(',') !== referenced.join(',')) {
+    // A failed image may name the content it failed on without holding it (its reference may never
+    // have been taken, or already let go of); a reference it does hold is its own, not a stray one.
+    const uncounted = held.filter((id) => !referenced.includes(id) && places.get(id)?.status !== 'failed');
+    const stray = referenced.filter((id) => !held.includes(id));
+    if (uncounted.length > 0 || stray.length > 0) {
       note(
         'referenceMismatch',
         `content ${sha}: referenced by [${referenced.join(', ')}], held by images [${held.join(', ')}]`,
@@ -174,8 +178,8 @@ export async function auditStore(ports: AuditPorts): Promise<AuditReport> {
         places.get(imageId) ?? { sku: '', imageId, status: 'absent', sha256: null };
       damage.mismatches.push({
         sha256: sha,
-        uncounted: held.filter((id) => !referenced.includes(id)).map(placeOf),
-        stray: referenced.filter((id) => !held.includes(id)).map(placeOf),
+        uncounted: uncounted.map(placeOf),
+        stray: stray.map(placeOf),
       });
     }
   }

@@ -295,10 +295,14 @@ async function sweepUntilQuiet(): Promise<number> {
   return 5;
 }
 
-/** Waits until every settled, non-empty final set has had an event put; answers those that did not. */
+/**
+ * Waits until every settled, non-empty final set has had an event put, the sweeper running between
+ * looks as its schedule would (a mark the faults stopped is made by it); answers those that were not.
+ */
 async function waitForAnnouncements(api: FaultedApi, skus: string[], eventsFile: string): Promise<string[]> {
   const deadline = Date.now() + 60_000;
-  for (;;) {
+  for (let look = 0; ; look++) {
+    if (look > 0 && look % 5 === 0) await sweepUntilQuiet();
     const announced = new Set(
       (await jsonLines(eventsFile)).map((event) => String((event.detail as { id?: string } | undefined)?.id)),
     );
