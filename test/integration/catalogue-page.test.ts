@@ -1,13 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageView } from '../../lib/domain/image';
-import { browserMissing, launchBrowser } from '../helpers/browser';
+import { launchBrowser } from '../helpers/browser';
 import { fixtureImages, fixturesMissing, hasFixtures } from '../helpers/fixtures';
 import { settled, useTestApi } from '../helpers/local-api';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 import { alphaPng, photoJpeg } from '../helpers/photos';
-
-const skip = browserMissing;
 
 /** Enters the key, then opens a product's view of all its images from the grid. */
 async function openProduct(page: import('playwright-core').Page, apiKey: string, sku: string): Promise<void> {
@@ -21,7 +19,6 @@ let origin: Origin;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (skip) return;
   origin = await startOrigin('127.0.0.1');
   browser = await launchBrowser();
 }, 60_000);
@@ -30,7 +27,7 @@ afterAll(async () => {
   origin?.close();
 });
 
-describe.skipIf(skip)('the local catalogue page in headless Chromium', () => {
+describe('the local catalogue page in headless Chromium', () => {
   it('shows each image as a <picture>, loads the AVIF rung its slot needs, and no request fails', async () => {
     origin.route('/shirt.jpg', serve(await photoJpeg(1600, 1200), 'image/jpeg'));
     origin.route('/badge.png', serve(await alphaPng(400, 200), 'image/png'));

@@ -7,7 +7,7 @@ import { createGuardedServer } from '../../infra/local/guarded-server';
 import { listen } from '../../infra/local/service';
 import type { ImageView } from '../../lib/domain/image';
 import { createLogger } from '../../lib/logger';
-import { browserMissing, launchBrowser } from '../helpers/browser';
+import { launchBrowser } from '../helpers/browser';
 import { type LocalMode, startLocalMode } from '../helpers/local-mode';
 import { type Origin, serve, startOrigin } from '../helpers/origin';
 
@@ -184,43 +184,39 @@ describe('npm start survives its clients', () => {
     expect(local.output()).not.toMatch(/"level":"(ERROR|WARN)".*"(relay|request|answer|connection)/);
   }, 120_000);
 
-  it.skipIf(browserMissing)(
-    'lives through a browser closing the catalogue page while its images load, five times',
-    async () => {
-      const browser: Browser = await launchBrowser();
-      try {
-        for (let attempt = 0; attempt < 5; attempt++) {
-          const context = await browser.newContext({
-            viewport: { width: 1280, height: 900 },
-            deviceScaleFactor: 2,
-          });
-          const page = await context.newPage();
-          await page.goto(`${local.baseUrl}/`);
-          await page.locator('#key').fill(local.apiKey);
-          // Listened for before the click: the first image may be asked for the moment the key is in.
-          const cdn = images[0]?.cdn_url?.split('/o/')[0] ?? '';
-          const imageAsked = page.waitForRequest((request) => request.url().startsWith(cdn));
-          await page.locator('#key-form button').click();
-          // Closed as soon as the first image has started loading: a reload, a closed tab.
-          await imageAsked;
-          if (attempt % 2 === 0) await context.close();
-          else {
-            await page.reload();
-            await context.close();
-          }
+  it('lives through a browser closing the catalogue page while its images load, five times', async () => {
+    const browser: Browser = await launchBrowser();
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const context = await browser.newContext({
+          viewport: { width: 1280, height: 900 },
+          deviceScaleFactor: 2,
+        });
+        const page = await context.newPage();
+        await page.goto(`${local.baseUrl}/`);
+        await page.locator('#key').fill(local.apiKey);
+        // Listened for before the click: the first image may be asked for the moment the key is in.
+        const cdn = images[0]?.cdn_url?.split('/o/')[0] ?? '';
+        const imageAsked = page.waitForRequest((request) => request.url().startsWith(cdn));
+        await page.locator('#key-form button').click();
+        // Closed as soon as the first image has started loading: a reload, a closed tab.
+        await imageAsked;
+        if (attempt % 2 === 0) await context.close();
+        else {
+          await page.reload();
+          await context.close();
         }
-      } finally {
-        await browser.close();
       }
-      expect(local.child.exitCode).toBeNull();
-      const listing = await fetch(`${local.baseUrl}${RESOURCE}?product_sku=camera-photos`, {
-        headers: headers(),
-      });
-      expect(listing.status).toBe(200);
-      expect((await bytesOf(images[0]?.cdn_url ?? '')).length).toBe(images[0]?.bytes);
-    },
-    120_000,
-  );
+    } finally {
+      await browser.close();
+    }
+    expect(local.child.exitCode).toBeNull();
+    const listing = await fetch(`${local.baseUrl}${RESOURCE}?product_sku=camera-photos`, {
+      headers: headers(),
+    });
+    expect(listing.status).toBe(200);
+    expect((await bytesOf(images[0]?.cdn_url ?? '')).length).toBe(images[0]?.bytes);
+  }, 120_000);
 });
 
 describe('the local CDN when its origin drops the connection mid-body', () => {
