@@ -118,7 +118,10 @@ export async function copyImage(
     const validators = opened.validators ?? {};
     remember = () => deps.urls.remember(image.url, original.sha256, validators);
   } catch (error) {
-    return await recordFailure(copyError(error), request, image, state, advance, deps, log);
+    const failure = copyError(error);
+    // What storage failed with, for a person: the image's reason stays a plain "storage error".
+    if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
+    return await recordFailure(failure, request, image, state, advance, deps, log);
   } finally {
     // Whatever ended the copy before the URL could be remembered (a failure, the image removed
     // meanwhile), the next worker may download it now rather than wait out the lease.
@@ -212,7 +215,6 @@ async function recordFailure(
   deps: CopyDependencies,
   log: Logger,
 ): Promise<CopyOutcome> {
-  if (failure.reason === 'storage error') log.warn('storage failed during copy', { failure: failure.reason });
   const attempts = state.attempts + 1;
   const moveOn = async (progress: ImageProgress): Promise<boolean> => {
     if (await advance(progress)) return true;

