@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ImageSet } from '../../domain/image';
+import type { ImageSet, StoredImage } from '../../domain/image';
 import {
   type ImageProgress,
   type ImageStatusStore,
@@ -30,6 +30,11 @@ const PROGRESS_FIELDS = [
   'attempts',
 ] as const;
 
+/** What a conditional write expects the image to be: `ready` on a hash, or `pending` as a writer read it. */
+type Unchanged =
+  | { status: 'ready'; expectedSha256: string | null }
+  | { status: 'pending'; from: PendingState };
+
 /** A POST may move the image between our read and our write; this many reads to find it again. */
 const MAX_LOCATE_ATTEMPTS = 5;
 
@@ -52,69 +57,65 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     return this.sets.find(sku);
   }
 
-  async record(
+  record(
     sku: string,
     imageId: number,
     progress: ImageProgress,
     lastRead?: ImageSet | null,
   ): Promise<boolean> {
-    for (let attempt = 0; attempt < MAX_LOCATE_ATTEMPTS; attempt++) {
-      const set = attempt === 0 && lastRead !== undefined ? lastRead : await this.find(sku);
-      const index = set?.images.findIndex((image) => image.id === imageId) ?? -1;
-      if (index < 0) return false;
-      try {
-        await withStorageErrors(() => this.client.send(this.update(sku, index, imageId, progress)));
-        return true;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-    }
-    throw Object.assign(new Error('image kept moving while its status was recorded'), {
-      name: 'ThrottlingException',
-    });
+    return this.writeLocated(sku, imageId, progress, { lastRead });
   }
 
-  async recordIfUnchanged(
+  recordIfUnchanged(
     sku: string,
     imageId: number,
     expectedSha256: string | null,
     progress: ImageProgress,
   ): Promise<boolean> {
-    for (let attempt = 0; attempt < MAX_LOCATE_ATTEMPTS; attempt++) {
-      const set = await this.find(sku);
-      const index = set?.images.findIndex((image) => image.id === imageId) ?? -1;
-      const image = set?.images[index];
-      if (image?.status !== 'ready' || (image.content_sha256 ?? null) !== expectedSha256) return false;
-      try {
-        await withStorageErrors(() =>
-          this.client.send(this.update(sku, index, imageId, progress, { status: 'ready', expectedSha256 })),
-        );
-        return true;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-    }
-    throw Object.assign(new Error('image kept moving while its status was recorded'), {
-      name: 'ThrottlingException',
+    return this.writeLocated(sku, imageId, progress, {
+      expected: (image) => image?.status === 'ready' && (image.content_sha256 ?? null) === expectedSha256,
+      unchanged: { status: 'ready', expectedSha256 },
     });
   }
 
-  async advance(
+  advance(
     sku: string,
     imageId: number,
     from: PendingState,
     progress: ImageProgress,
     lastRead?: ImageSet | null,
   ): Promise<boolean> {
+    return this.writeLocated(sku, imageId, progress, {
+      lastRead,
+      // The condition is the judge; a read after a refusal tells a moved image from one moved on.
+      expected: (image, attempt) => attempt === 0 || isPendingAs(image, from),
+      unchanged: { status: 'pending', from },
+    });
+  }
+
+  /**
+   * Finds the image (in `lastRead` first, then read again), and writes `progress` at its index under
+   * `unchanged`'s condition. A refused write is read again: an image a POST moved is written where it
+   * now is; one that is gone, or no longer `expected`, is left alone (false).
+   */
+  private async writeLocated(
+    sku: string,
+    imageId: number,
+    progress: ImageProgress,
+    options: {
+      lastRead?: ImageSet | null;
+      expected?: (image: StoredImage | undefined, attempt: number) => boolean;
+      unchanged?: Unchanged;
+    },
+  ): Promise<boolean> {
     for (let attempt = 0; attempt < MAX_LOCATE_ATTEMPTS; attempt++) {
-      const set = attempt === 0 && lastRead !== undefined ? lastRead : await this.find(sku);
+      const set = attempt === 0 && options.lastRead !== undefined ? options.lastRead : await this.find(sku);
       const index = set?.images.findIndex((image) => image.id === imageId) ?? -1;
       if (index < 0) return false;
-      // The condition is the judge; a read after a refusal tells a moved image from one moved on.
-      if (attempt > 0 && !isPendingAs(set?.images[index], from)) return false;
+      if (options.expected && !options.expected(set?.images[index], attempt)) return false;
       try {
         await withStorageErrors(() =>
-          this.client.send(this.update(sku, index, imageId, progress, { status: 'pending', from })),
+          this.client.send(this.update(sku, index, imageId, progress, options.unchanged)),
         );
         return true;
       } catch (error) {
