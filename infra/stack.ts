@@ -48,7 +48,7 @@ export interface ProductImagesStackProps extends StackProps {
   alarmEmail?: string;
   /**
    * The renderer's ladder (`-c variantWidths=352,640,1200`); the default otherwise. Changing it breaks
-   * no URL: each original's key names the rungs it has (README: Storefront variants).
+   * no URL: each original's key names the rungs it has (docs/storefront.md: One URL for every size).
    */
   variantWidths?: readonly number[];
 }

@@ -31,9 +31,9 @@ export const STAGES = {
     },
     postToReadyP99Seconds: 60,
     failedImagePercent: 10,
-    // 600 of an account's default 1,000 concurrent executions: the API keeps the rest (README: Imports at scale).
+    // 600 of an account's default 1,000 concurrent executions: the API keeps the rest (docs/pipeline.md: Imports at scale).
     renderConcurrency: 600,
-    // A million-image import drains in about 48 minutes at 600 (README: Imports at scale): a job older
+    // A million-image import drains in about 48 minutes at 600 (docs/pipeline.md: Imports at scale): a job older
     // than an hour means the renderer is not keeping up, not that an import is running.
     oldestJobAlarmMinutes: 60,
   },

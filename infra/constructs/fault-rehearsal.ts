@@ -44,7 +44,7 @@ export interface FaultRehearsalProps {
  * with the stack and never started by it: for ten minutes, 20 % of its invocations fail before the
  * handler runs and another 20 % start ten seconds late. The renderer carries AWS's FIS extension
  * (a layer, idle until an experiment writes its configuration); the dead-job alarm stops the
- * experiment. The runbook (README) says how to start it and what to watch.
+ * experiment. The runbook (docs/operating.md) says how to start it and what to watch.
  */
 export class FaultRehearsal extends Construct {
   readonly template: CfnExperimentTemplate;

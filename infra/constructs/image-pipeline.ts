@@ -31,7 +31,7 @@ export const RENDERER = {
 
 /**
  * The pending sweeper: every 5 minutes, sets pending for 15 minutes (after their POST or last sweep)
- * get their pending images' jobs again, 3 times, then those images end failed (README: Imports at scale).
+ * get their pending images' jobs again, 3 times, then those images end failed (docs/pipeline.md: Imports at scale).
  * While jobs wait in the queue, only sets pending for 6 hours get their jobs again, and none fails: 6
  * hours drain about 7 million images at prod's 600 renderers (48 minutes a million).
  */
@@ -90,7 +90,7 @@ export class ImagePipeline extends Construct {
       // Undelivered images are evidence; prod keeps the queue when the stack goes.
       removalPolicy: props.removalPolicy,
     });
-    // Where `ProductImagesSettled` events go; merchants' rules forward them (README: Completion events).
+    // Where `ProductImagesSettled` events go; merchants' rules forward them (docs/operating.md: Completion events).
     this.events = new EventBus(this, 'Events', { eventBusName: `product-images-${props.name}` });
     this.deadJobs = new Queue(this, 'RenderJobsDeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -154,7 +154,7 @@ export class ImagePipeline extends Construct {
     // Events go out from the settlement mark's stream record: the stream consumer alone puts them.
     processStream.allow(['events:PutEvents'], [this.events.eventBusArn]);
     // sharp renders about 1.6× faster per core on x86_64 than on Graviton, more than arm64's 20 %
-    // lower price per GB-second makes up (README: Storefront variants). Sized by RENDERER above.
+    // lower price per GB-second makes up (docs/pipeline.md: Where it runs). Sized by RENDERER above.
     this.renderImages = pipelineFunction(
       'RenderImages',
       'functions/render-images.ts',

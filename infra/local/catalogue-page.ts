@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { guideFiles } from './guide-pages';
 import type { LocalFile } from './http-server';
 import { encodePng } from './sample-images';
 
@@ -49,6 +50,7 @@ const PAGE = `<!doctype html>
 <body>
 <header>
   <h1>Products</h1>
+  <nav><a href="/guide/">Docs</a> · <a href="/guide/storefront.md">Showing these images in a storefront</a> · <a href="/docs">API reference</a></nav>
   <form id="key-form" hidden>
     <label>API key <input id="key" type="password" autocomplete="off" required></label>
     <button type="submit">Show products</button>
@@ -260,9 +262,13 @@ function favicon(): Buffer {
   return Buffer.concat([header, png]);
 }
 
-/** The page and the ThumbHash module it imports (the package's own ES module, served as it is). */
+/**
+ * The page, the ThumbHash module it imports (the package's own ES module, served as it is) and the docs
+ * it links to.
+ */
 export function localSiteFiles(): Map<string, LocalFile> {
   return new Map<string, LocalFile>([
+    ...guideFiles(),
     ['/', { contentType: 'text/html; charset=utf-8', bytes: Buffer.from(PAGE, 'utf8') }],
     ['/favicon.ico', { contentType: 'image/x-icon', bytes: favicon() }],
     [

@@ -10,6 +10,7 @@ import { apiReferenceFiles } from './api-reference';
 import { localSiteFiles } from './catalogue-page';
 import { startCdnProxy } from './cdn-proxy';
 import { startDynamoDbLocal } from './dynamodb-local';
+import { GUIDE_PATH } from './guide-pages';
 import { announcementLine, settlementLines } from './pipeline-report';
 import { reportPrerequisites } from './prerequisites';
 import { type LocalRuntime, RUNTIME_FILE } from './runtime-file';
@@ -178,6 +179,7 @@ async function main(): Promise<void> {
     );
     say(`Sample product photos: ${samples.map((sample) => `${baseUrl}${sample.path}`).join(' ')}`);
     say(`API reference: ${baseUrl}/docs  (OpenAPI 3.1: ${baseUrl}/openapi.json)`);
+    say(`Docs: ${baseUrl}${GUIDE_PATH}  (the docs/ folder of the repository; README.md maps them)`);
     say(`API key: ${apiKey}${process.env.API_TOKEN ? ' (from API_TOKEN)' : ''}`);
     if (!allowPrivateImageHosts) {
       say(

@@ -13,7 +13,7 @@ export const DEFAULT_VARIANT_WIDTHS: readonly number[] = [160, 352, 832, 1200, 1
 /**
  * At the quality in use, over real photos, effort 1 still meets the equal-quality target for 3 % more
  * bytes than 3 and 0.42× its encoding CPU; it halves a 3 MP photo's whole ladder, which is what a
- * million-image import pays for (README: Storefront variants, Imports at scale).
+ * million-image import pays for (docs/storefront.md, docs/design.md: Imports at scale).
  */
 export const DEFAULT_AVIF_EFFORT = 1;
 

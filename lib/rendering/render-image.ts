@@ -26,7 +26,7 @@ import { stripMetadata } from './strip-metadata';
 export interface RenderOptions {
   /** The ladder's widths (`VARIANT_WIDTHS`). */
   widths: readonly number[];
-  /** AVIF encoder effort, 0 (fastest) to 9; see the README for the measurements behind the default. */
+  /** AVIF encoder effort, 0 (fastest) to 9; docs/storefront.md has the measurements behind the default. */
   avifEffort: number;
   /** Images with more pixels than this are refused before they are decoded. */
   maxPixels: number;
@@ -51,7 +51,7 @@ const megapixels = (pixels: number) => Number((pixels / 1_000_000).toFixed(pixel
 /** EXIF orientations 5 to 8 turn the image a quarter: its width is the stored height. */
 const QUARTER_TURNS = new Set([5, 6, 7, 8]);
 
-/** The lossy formats' encoder qualities (see `npm run bench -- quality` and the README). */
+/** The lossy formats' encoder qualities (see `npm run bench -- quality` and docs/storefront.md). */
 export type LossyQualities = Record<'avif' | 'webp' | 'jpeg', number>;
 
 /**
@@ -76,7 +76,7 @@ export function encodeVariant(
       return pipeline.webp(animated ? { effort: 4, quality: quality.webp } : { quality: quality.webp });
     case 'jpeg':
       // libjpeg-turbo, not mozjpeg: the fallback reaches only browsers without WebP (almost none), and
-      // mozjpeg's smaller files cost several times the encoding CPU (README: Storefront slots).
+      // mozjpeg's smaller files cost several times the encoding CPU (docs/design.md: Render once, encode many).
       return pipeline.jpeg({ quality: quality.jpeg });
     case 'png':
       return pipeline.png({ compressionLevel: 9 });

@@ -244,4 +244,27 @@ describe('the local catalogue page in headless Chromium', () => {
     expect(await page.evaluate(`sessionStorage.getItem('product-images.api-key')`)).toBeNull();
     await context.close();
   }, 60_000);
+
+  it('links to the docs, which open rendered with the anchors their links use', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const failures: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failures.push(`${response.url()} answered ${response.status()}`);
+    });
+    await page.goto(`${t.api.baseUrl}/`);
+    await page.locator('header nav a', { hasText: 'Docs' }).click();
+    await page.waitForURL(`${t.api.baseUrl}/guide/`);
+    const pages = await page.locator('main, body').first().locator('li a').allTextContents();
+    expect(pages).toEqual(expect.arrayContaining(['The API', 'Storefront images', 'Operating it']));
+
+    await page.locator('li a', { hasText: 'The API' }).click();
+    await page.waitForURL(`${t.api.baseUrl}/guide/api.md`);
+    // A link to another page's heading lands on that heading.
+    await page.locator('a[href="operating.md#api-keys-and-usage-plans"]').first().click();
+    await page.waitForURL(`${t.api.baseUrl}/guide/operating.md#api-keys-and-usage-plans`);
+    expect(await page.locator('#api-keys-and-usage-plans').textContent()).toBe('API keys and usage plans');
+    expect(failures).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

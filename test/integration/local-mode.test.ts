@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,16 @@ describe('the walkthrough npm start prints', () => {
       const docs = await fetch(`${local.baseUrl}/docs`);
       expect(docs.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(await docs.text()).toContain('Product Image API (downloadable_image)');
+
+      // It says where the docs are, and serves them: every page of docs/, rendered.
+      const docsLine = printed.find((line) => line.includes('Docs: '));
+      const guide = /Docs: (\S+)/.exec(docsLine ?? '')?.[1] ?? '';
+      expect(guide).toBe(`${local.baseUrl}/guide/`);
+      const index = await (await fetch(guide)).text();
+      for (const page of readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md'))) {
+        expect(index).toContain(`href="${page}"`);
+        expect((await fetch(new URL(page, guide))).status).toBe(200);
+      }
 
       // A key revoked with the token command stops working at once.
       const headers = { Authorization: `Token ${local.apiKey}` };

@@ -113,7 +113,7 @@ describe('the SKU item within DynamoDB 400 KB', () => {
       ),
     );
     const bytes = itemBytes(setItem(all));
-    // README (Table design) quotes this figure.
+    // docs/design.md (The item's size) quotes this figure.
     expect(bytes).toBeLessThan(limit);
     expect(bytes).toBeGreaterThan(images * MAX_URL_LENGTH);
   });
