@@ -75,6 +75,40 @@ describe('the docs', () => {
     }
   });
 
+  it('draw the service in the README: API, table, stream, queue, renderer, bucket, CDN, storefront', () => {
+    const diagram = (parsed.get('README.md') ?? []).find(
+      (token): token is Tokens.Code => token.type === 'code' && token.lang === 'mermaid',
+    );
+    expect(diagram?.text).toMatch(/^flowchart /);
+    // Each line is a chain `a["label"] -->|"edge"| b["label"] --> …`; nodes keep the label first given.
+    const labels = new Map<string, string>();
+    const edges = new Set<string>();
+    for (const line of (diagram?.text ?? '').split('\n').slice(1)) {
+      const nodes = line.split(/\s*-->(?:\|"[^"]*"\|)?\s*/).map((node) => {
+        const [, id = '', label] = /^\s*(\w+)(?:[[(]+"([^"]+)"[\])]+)?\s*$/.exec(node) ?? [];
+        if (label && !labels.has(id)) labels.set(id, label);
+        return id;
+      });
+      for (let i = 1; i < nodes.length; i++) edges.add(`${nodes[i - 1]}>${nodes[i]}`);
+    }
+    const idOf = (words: string) => [...labels].find(([, label]) => label.includes(words))?.[0];
+    const path = [
+      'API Gateway',
+      'DynamoDB',
+      'stream consumer',
+      'SQS',
+      'renderer',
+      'S3',
+      'CloudFront',
+      'storefront',
+    ];
+    for (let i = 1; i < path.length; i++) {
+      expect(edges, `${path[i - 1]} → ${path[i]}`).toContain(
+        `${idOf(path[i - 1] ?? '')}>${idOf(path[i] ?? '')}`,
+      );
+    }
+  });
+
   it('link only to files and anchors that exist', () => {
     const broken: string[] = [];
     for (const file of docs) {
