@@ -254,6 +254,8 @@ export class ProductImagesStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: `${this.api.url}${RESOURCE_PATH}/` });
     new CfnOutput(this, 'CdnDomain', { value: this.distribution.distributionDomainName });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    // The operators' commands (audit, rerender, replay) need the bucket's name beside the table's.
+    new CfnOutput(this, 'BucketName', { value: imagesBucket.bucketName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetters.queueUrl });
     new CfnOutput(this, 'RenderJobsQueueUrl', { value: pipeline.jobs.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.alarms.topicArn });

@@ -614,8 +614,17 @@ describe('alarms and outputs', () => {
     prod.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('outputs the API URL, CDN domain and table name', () => {
-    for (const output of ['ApiUrl', 'CdnDomain', 'TableName'])
+  it("outputs the API URL, the CDN domain and every name the operators' commands need", () => {
+    for (const output of [
+      'ApiUrl',
+      'CdnDomain',
+      'TableName',
+      'BucketName',
+      'DeadLetterQueueUrl',
+      'RenderJobsQueueUrl',
+      'EventBusName',
+      'FaultRehearsalTemplateId',
+    ])
       expect(prod.findOutputs(output)).not.toEqual({});
   });
 
