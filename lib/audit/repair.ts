@@ -1,6 +1,11 @@
 import type { ImageSet } from '../domain/image';
 import { contentKeys } from '../domain/variant-ladder';
-import { type ContentDependencies, originalKeyOf, releaseContent } from '../pipeline/content-publisher';
+import {
+  type ContentDependencies,
+  originalKeyOf,
+  releaseContent,
+  renditionObjects,
+} from '../pipeline/content-publisher';
 import type { ImageJob } from '../pipeline/image-jobs';
 import type { Rendition } from '../rendering/rendition';
 import { RERENDER_REFERENCE } from '../rerender/rerender';
@@ -161,22 +166,9 @@ async function restoreObjects(
         !facts.variants.some((variant) => contentKeys.variant(sha256, variant.width, variant.format) === key),
     );
     const rendition = await ports.renderRungs(original, rungs, slots);
-    const outputs = [
-      ...rendition.variants.map((variant) => ({
-        key: contentKeys.variant(sha256, variant.width, variant.format),
-        output: variant,
-      })),
-      ...rendition.tiles.map((tile) => ({
-        key: contentKeys.tile(sha256, tile.set, tile.width, tile.format),
-        output: tile,
-      })),
-      ...rendition.swatches.map((swatch) => ({
-        key: contentKeys.swatch(sha256, swatch.width, swatch.format),
-        output: swatch,
-      })),
-    ].filter(({ key }) => wanted.has(key));
-    for (const { key, output } of outputs) {
-      await ports.objects.put(key, output.body, output.contentType);
+    const outputs = renditionObjects(sha256, rendition).filter(({ key }) => wanted.has(key));
+    for (const { key, body, contentType } of outputs) {
+      await ports.objects.put(key, body, contentType);
       wanted.delete(key);
     }
     return {

@@ -50,6 +50,30 @@ export interface ContentDependencies {
   logger: Logger;
 }
 
+/** A content's rendered objects (rungs, tiles, swatches) under their keys, ready to be stored. */
+export function renditionObjects(
+  sha256: string,
+  rendition: Pick<Rendition, 'variants' | 'tiles' | 'swatches'>,
+): Array<{ key: string; body: Buffer; contentType: string }> {
+  return [
+    ...rendition.variants.map((variant) => ({
+      key: contentKeys.variant(sha256, variant.width, variant.format),
+      body: variant.body,
+      contentType: variant.contentType,
+    })),
+    ...rendition.tiles.map((tile) => ({
+      key: contentKeys.tile(sha256, tile.set, tile.width, tile.format),
+      body: tile.body,
+      contentType: tile.contentType,
+    })),
+    ...rendition.swatches.map((swatch) => ({
+      key: contentKeys.swatch(sha256, swatch.width, swatch.format),
+      body: swatch.body,
+      contentType: swatch.contentType,
+    })),
+  ];
+}
+
 export interface PublishedContent {
   facts: ContentFacts;
   /** False when the bytes were already rendered: a dedupe hit. */
@@ -134,26 +158,8 @@ async function renderAndStore(
     });
     await Promise.all([
       deps.objects.put(originalKey, rendition.original.body, rendition.original.contentType),
-      ...rendition.variants.map((variant) =>
-        deps.objects.put(
-          contentKeys.variant(sha256, variant.width, variant.format),
-          variant.body,
-          variant.contentType,
-        ),
-      ),
-      ...rendition.tiles.map((tile) =>
-        deps.objects.put(
-          contentKeys.tile(sha256, tile.set, tile.width, tile.format),
-          tile.body,
-          tile.contentType,
-        ),
-      ),
-      ...rendition.swatches.map((swatch) =>
-        deps.objects.put(
-          contentKeys.swatch(sha256, swatch.width, swatch.format),
-          swatch.body,
-          swatch.contentType,
-        ),
+      ...renditionObjects(sha256, rendition).map(({ key, body, contentType }) =>
+        deps.objects.put(key, body, contentType),
       ),
     ]);
     facts = {

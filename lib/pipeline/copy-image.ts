@@ -11,13 +11,14 @@ import {
   reuseContent,
 } from './content-publisher';
 import { ImageCopyError, permanent, transient } from './fetch-errors';
+import { failPendingImage } from './image-failure';
 import type { OpenedImage } from './image-fetcher';
 import {
+  type ContentFacts,
   type DeadLetterSink,
   type ImageOpener,
   type ImageProgress,
   type ImageStatusStore,
-  isPendingAs,
   type KnownUrl,
   type KnownUrlStore,
   type PendingState,
@@ -56,12 +57,28 @@ function copyError(error: unknown): ImageCopyError {
 /** Writes the image's next status only over the state this job read and wrote last (`advance`). */
 type Advance = (progress: ImageProgress, lastRead?: ImageSet | null) => Promise<boolean>;
 
+/** One job's attempt at one image: what each of its steps reads and writes through. */
+interface Attempt {
+  request: CopyRequest;
+  image: StoredImage;
+  /** The image's set as the job read it: the first status write needs no read of its own. */
+  read: ImageSet;
+  /**
+   * What this job expects the image to be: pending, with these attempts and this recorded hash (the
+   * content it holds, or may hold, a reference to). `advance` keeps it current.
+   */
+  state: PendingState;
+  advance: Advance;
+  deps: CopyDependencies;
+  log: Logger;
+}
+
 /**
  * Downloads one pending image, hashes it, stores and renders its content (or finds it done) and marks
  * the image `ready`; or records the failure: `failed` for good, or `pending` with one more attempt.
  * Every status write states what it replaces (the image pending, with the attempts and hash this job
  * read or wrote last), so a stale job, a duplicate or the sweeper that wrote since never undoes it; a
- * reference taken for a write that was refused is released unless the image holds it anyway.
+ * reference taken for a write that was refused is released unless the image holds it.
  */
 export async function copyImage(
   request: CopyRequest,
@@ -69,20 +86,24 @@ export async function copyImage(
   current: ImageSet,
   deps: CopyDependencies,
 ): Promise<CopyOutcome> {
-  const record = request;
-  const log = childLogger(deps.logger, { sku: request.sku, imageId: image.id, jobId: request.jobId });
   const started = performance.now();
-  // What this job expects the image to be: pending, with these attempts and this recorded hash (the
-  // content it holds, or may hold, a reference to).
   const state = pendingStateOf(image);
-  const advance: Advance = async (progress, lastRead) => {
-    const done = await deps.statuses.advance(record.sku, image.id, state, progress, lastRead);
-    if (done && progress.status === 'pending') {
-      state.attempts = progress.attempts ?? 0;
-      state.sha256 = progress.content_sha256 ?? null;
-      state.previous = progress.previous_sha256 ?? null;
-    }
-    return done;
+  const attempt: Attempt = {
+    request,
+    image,
+    read: current,
+    state,
+    deps,
+    log: childLogger(deps.logger, { sku: request.sku, imageId: image.id, jobId: request.jobId }),
+    advance: async (progress, lastRead) => {
+      const done = await deps.statuses.advance(request.sku, image.id, state, progress, lastRead);
+      if (done && progress.status === 'pending') {
+        state.attempts = progress.attempts ?? 0;
+        state.sha256 = progress.content_sha256 ?? null;
+        state.previous = progress.previous_sha256 ?? null;
+      }
+      return done;
+    },
   };
   let claimed = false;
   let remember: (() => Promise<void>) | null = null;
@@ -95,9 +116,7 @@ export async function copyImage(
     if ('notModified' in answer) {
       // The origin says the bytes it served before are current: their content is reused, not fetched.
       const fetchMs = performance.now() - started;
-      const reused = known?.sha256
-        ? await reuseKnown(known.sha256, request, image, current, state, advance, deps, log, fetchMs)
-        : 'stale';
+      const reused = known?.sha256 ? await reuseKnown(attempt, known.sha256, fetchMs) : 'stale';
       if (reused !== 'stale') return 'settled';
       // Known bytes whose content is gone (deleted since, or its render failed midway): fetch them.
       opened = (await deps.open(image.url)) as OpenedImage;
@@ -111,24 +130,22 @@ export async function copyImage(
     }
     const fetchMs = performance.now() - started;
     if (!opened.summary().dimensions) throw permanent('image dimensions unreadable');
-    if (!(await holdOnly(original.sha256, record, image, current, state, advance, deps))) return 'settled';
-    if (!(await publish(original.sha256, image, original, advance, deps, log, fetchMs, record))) {
-      return 'settled';
-    }
+    if (!(await holdOnly(attempt, original.sha256))) return 'settled';
+    if (!(await publish(attempt, original, fetchMs))) return 'settled';
     const validators = opened.validators ?? {};
     remember = () => deps.urls.remember(image.url, original.sha256, validators);
   } catch (error) {
     const failure = copyError(error);
     // What storage failed with, for a person: the image's reason stays a plain "storage error".
-    if (failure.reason === 'storage error') log.warn('storage failed during copy', { error });
-    return await recordFailure(failure, request, image, state, advance, deps, log);
+    if (failure.reason === 'storage error') attempt.log.warn('storage failed during copy', { error });
+    return await recordFailure(attempt, failure);
   } finally {
     // Whatever ended the copy before the URL could be remembered (a failure, the image removed
     // meanwhile), the next worker may download it now rather than wait out the lease.
     if (claimed && !remember) await deps.urls.releaseFirstFetch(image.url).catch(() => undefined);
   }
   // The image is ready: what follows is bookkeeping that fails on its own, never through its status.
-  await rememberUrl(remember, image.url, deps, log);
+  await rememberUrl(remember, image.url, deps, attempt.log);
   if (claimed) await deps.urls.releaseFirstFetch(image.url).catch(() => undefined);
   return 'settled';
 }
@@ -140,15 +157,8 @@ export async function copyImage(
  * the removal of the image) to release. The new hash is recorded before its reference is taken, so a
  * removal always knows what to release. False when the image moved on meanwhile.
  */
-async function holdOnly(
-  sha256: string,
-  request: CopyRequest,
-  image: StoredImage,
-  current: ImageSet,
-  state: PendingState,
-  advance: Advance,
-  deps: CopyDependencies,
-): Promise<boolean> {
+async function holdOnly(attempt: Attempt, sha256: string): Promise<boolean> {
+  const { state, advance } = attempt;
   const previous = state.previous ?? (state.sha256 !== sha256 ? state.sha256 : null);
   if (state.sha256 === sha256 && !previous) return true;
   const noted = await advance(
@@ -158,13 +168,13 @@ async function holdOnly(
       content_sha256: sha256,
       ...(previous && previous !== sha256 ? { previous_sha256: previous } : {}),
     },
-    current,
+    attempt.read,
   );
   if (!noted) return false;
   if (previous && previous !== sha256) {
-    await releaseContent(previous, image.id, deps);
+    await releaseContent(previous, attempt.image.id, attempt.deps);
     if (!(await advance({ status: 'pending', attempts: state.attempts, content_sha256: sha256 }))) {
-      await releaseUnlessHeld(request.sku, image.id, sha256, deps);
+      await releaseUnlessHeld(attempt, sha256);
       return false;
     }
   }
@@ -201,70 +211,51 @@ async function rememberUrl(
 const REMEMBER_ATTEMPTS = 3;
 
 /**
- * Records a failure: `failed` for good (with a dead letter when it was transient) or `pending` with one
- * more attempt, each only over the state this job expects. Refused, the job has nothing left to do:
- * another moved the image on (or it was removed), and the reference this job may have taken is
- * released unless the image holds it.
+ * Records a failure: `failed` for good (a transient one with its dead letter, as the pipeline's other
+ * give-ups, `failPendingImage`) or `pending` with one more attempt, each only over the state this job
+ * expects. Refused, the job has nothing left to do: another moved the image on (or it was removed), and
+ * the reference this job may have taken is released unless the image holds it.
  */
-async function recordFailure(
-  failure: ImageCopyError,
-  request: CopyRequest,
-  image: StoredImage,
-  state: PendingState,
-  advance: Advance,
-  deps: CopyDependencies,
-  log: Logger,
-): Promise<CopyOutcome> {
+async function recordFailure(attempt: Attempt, failure: ImageCopyError): Promise<CopyOutcome> {
+  const { request, image, state, deps, log } = attempt;
   const attempts = state.attempts + 1;
-  const moveOn = async (progress: ImageProgress): Promise<boolean> => {
-    if (await advance(progress)) return true;
-    await releaseUnlessHeld(request.sku, image.id, state.sha256, deps);
+  const movedOn = async (): Promise<CopyOutcome> => {
+    await releaseUnlessHeld(attempt, state.sha256);
     log.info('image moved on meanwhile: this job stops', { reason: failure.reason });
-    return false;
-  };
-  if (failure.permanent || attempts >= deps.maxAttempts) {
-    // The dead letter first: a worker that stops between the two leaves the image pending, to be tried
-    // and dead-lettered again, rather than failed with no letter. Only for an image still as read.
-    if (!failure.permanent) {
-      const now = (await deps.statuses.find(request.sku))?.images.find((each) => each.id === image.id);
-      if (!isPendingAs(now, state)) {
-        await releaseUnlessHeld(request.sku, image.id, state.sha256, deps);
-        return 'settled';
-      }
-      await deps.deadLetters.send({
-        kind: 'image-copy-failed',
-        sku: request.sku,
-        imageId: image.id,
-        url: image.url,
-        reason: failure.reason,
-        attempts,
-        jobId: request.jobId,
-        failedAt: new Date().toISOString(),
-      });
-    }
-    const recorded = await moveOn({
-      status: 'failed',
-      error: failure.reason,
-      attempts,
-      content_sha256: state.sha256 ?? undefined,
-      previous_sha256: state.previous ?? undefined,
-    });
-    if (recorded) deps.pipelineMetrics.failed(failure.reason);
-    log.warn('image failed', { reason: failure.reason, attempts, permanent: failure.permanent });
     return 'settled';
-  }
-  if (
-    !(await moveOn({
+  };
+  if (!failure.permanent && attempts < deps.maxAttempts) {
+    const retried = await attempt.advance({
       status: 'pending',
       attempts,
       content_sha256: state.sha256 ?? undefined,
       previous_sha256: state.previous ?? undefined,
-    }))
-  ) {
-    return 'settled';
+    });
+    if (!retried) return movedOn();
+    log.warn('image copy will be retried', { reason: failure.reason, attempts });
+    return 'retry';
   }
-  log.warn('image copy will be retried', { reason: failure.reason, attempts });
-  return 'retry';
+  // A transient failure past its attempts is lettered first (read again, only for an image still as
+  // this job left it); a permanent one is the origin's answer, for the merchant rather than a person.
+  const failed = failure.permanent
+    ? await attempt.advance({
+        status: 'failed',
+        error: failure.reason,
+        attempts,
+        content_sha256: state.sha256 ?? undefined,
+        previous_sha256: state.previous ?? undefined,
+      })
+    : await failPendingImage(
+        request.sku,
+        image,
+        { reason: failure.reason, jobId: request.jobId, at: new Date() },
+        deps,
+        state,
+      );
+  if (!failed) return movedOn();
+  if (failure.permanent) deps.pipelineMetrics.failed(failure.reason);
+  log.warn('image failed', { reason: failure.reason, attempts, permanent: failure.permanent });
+  return 'settled';
 }
 
 /**
@@ -272,16 +263,12 @@ async function recordFailure(
  * of this job was refused because another moved the image on, or a POST removed it. With `sha256`
  * null, nothing was taken.
  */
-async function releaseUnlessHeld(
-  sku: string,
-  imageId: number,
-  sha256: string | null,
-  deps: CopyDependencies,
-): Promise<void> {
+async function releaseUnlessHeld(attempt: Attempt, sha256: string | null): Promise<void> {
   if (!sha256) return;
-  const now = (await deps.statuses.find(sku))?.images.find((each) => each.id === imageId);
+  const { request, image, deps } = attempt;
+  const now = (await deps.statuses.find(request.sku))?.images.find((each) => each.id === image.id);
   if (now?.content_sha256 === sha256) return;
-  await releaseContent(sha256, imageId, deps);
+  await releaseContent(sha256, image.id, deps);
 }
 
 /**
@@ -309,29 +296,15 @@ async function knownUrl(
  * Marks the image `ready` on content the URL served before (the origin answered 304). 'stale' when that
  * content is no longer rendered: the caller downloads the bytes again.
  */
-async function reuseKnown(
-  sha256: string,
-  request: CopyRequest,
-  image: StoredImage,
-  current: ImageSet,
-  state: PendingState,
-  advance: Advance,
-  deps: CopyDependencies,
-  log: Logger,
-  fetchMs: number,
-): Promise<'settled' | 'stale'> {
+async function reuseKnown(attempt: Attempt, sha256: string, fetchMs: number): Promise<'settled' | 'stale'> {
   // Recorded before the reference is taken, as for downloaded bytes.
-  if (!(await holdOnly(sha256, request, image, current, state, advance, deps))) return 'settled';
-  const facts = await reuseContent(sha256, image.id, deps);
+  if (!(await holdOnly(attempt, sha256))) return 'settled';
+  const facts = await reuseContent(sha256, attempt.image.id, attempt.deps);
   if (!facts) return 'stale';
-  if (!(await advance(readyProgress(sha256, facts)))) {
-    await releaseUnlessHeld(request.sku, image.id, sha256, deps);
-    return 'settled';
-  }
-  deps.pipelineMetrics.revalidated();
   // Settled like a downloaded image, with nothing copied.
-  deps.pipelineMetrics.ready({ bytes: 0, fetchMs, sinceRequestMs: sinceRequest(image) });
-  log.info('image ready', { sha256, revalidated: true, variants: facts.variants.length });
+  if (await markReady(attempt, sha256, facts, { bytes: 0, fetchMs }, { revalidated: true })) {
+    attempt.deps.pipelineMetrics.revalidated();
+  }
   return 'settled';
 }
 
@@ -343,35 +316,40 @@ function sinceRequest(image: StoredImage): number | null {
 
 /**
  * Stores and renders the content (or finds it done), then marks the image `ready` with its facts. False
- * when the image moved on meanwhile (a later POST removed it, or another job settled it): the
- * reference goes unless the image holds it.
+ * when the image moved on meanwhile (a later POST removed it, or another job settled it).
  */
-async function publish(
+async function publish(attempt: Attempt, original: DigestedBytes, fetchMs: number): Promise<boolean> {
+  const { facts, rendered } = await publishContent(
+    original.sha256,
+    attempt.image.id,
+    original.bytes,
+    attempt.deps,
+  );
+  return markReady(
+    attempt,
+    original.sha256,
+    facts,
+    { bytes: facts.bytes, fetchMs },
+    { bytes: facts.bytes, contentType: facts.content_type, rendered },
+  );
+}
+
+/**
+ * Marks the image `ready` on `sha256`'s facts, with its metrics and log line. False when the image
+ * moved on meanwhile: the reference goes unless the image holds it.
+ */
+async function markReady(
+  attempt: Attempt,
   sha256: string,
-  image: StoredImage,
-  original: DigestedBytes,
-  advance: Advance,
-  deps: CopyDependencies,
-  log: Logger,
-  fetchMs: number,
-  record: CopyRequest,
+  facts: ContentFacts,
+  copied: { bytes: number; fetchMs: number },
+  logged: Record<string, unknown>,
 ): Promise<boolean> {
-  const { facts, rendered } = await publishContent(sha256, image.id, original.bytes, deps);
-  if (!(await advance(readyProgress(sha256, facts)))) {
-    await releaseUnlessHeld(record.sku, image.id, sha256, deps);
+  if (!(await attempt.advance(readyProgress(sha256, facts)))) {
+    await releaseUnlessHeld(attempt, sha256);
     return false;
   }
-  deps.pipelineMetrics.ready({
-    bytes: facts.bytes,
-    fetchMs,
-    sinceRequestMs: sinceRequest(image),
-  });
-  log.info('image ready', {
-    bytes: facts.bytes,
-    contentType: facts.content_type,
-    sha256,
-    rendered,
-    variants: facts.variants.length,
-  });
+  attempt.deps.pipelineMetrics.ready({ ...copied, sinceRequestMs: sinceRequest(attempt.image) });
+  attempt.log.info('image ready', { ...logged, sha256, variants: facts.variants.length });
   return true;
 }

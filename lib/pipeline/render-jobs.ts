@@ -23,8 +23,6 @@ export interface JobBatchOutcome {
   retried: number;
 }
 
-export { retryDelaySeconds } from './retry-budget';
-
 type JobOutcome = 'settled' | 'skipped' | 'retried';
 
 /**

@@ -9,6 +9,7 @@ import {
   publishContent,
   readyProgress,
   releaseContent,
+  renditionObjects,
   tileSetsOf,
 } from '../pipeline/content-publisher';
 import { legacyCopyKey } from '../pipeline/object-key';
@@ -170,24 +171,13 @@ async function extendContent(sha256: string, deps: RerenderDependencies): Promis
     const tiles = withSlots && rendition ? tileSetsOf(rendition) : facts.tiles;
     const swatches = withSlots && rendition ? rungsOf(rendition.swatches) : facts.swatches;
     const originalKey = contentKeys.original(sha256, facts.kind, rungsOf(variants), { tiles, swatches });
-    const slotObjects = withSlots && rendition ? [...rendition.tiles, ...rendition.swatches] : [];
+    const objects = renditionObjects(sha256, {
+      variants: added,
+      tiles: withSlots && rendition ? rendition.tiles : [],
+      swatches: withSlots && rendition ? rendition.swatches : [],
+    });
     await Promise.all([
-      ...slotObjects.map((object) =>
-        deps.objects.put(
-          'set' in object
-            ? contentKeys.tile(sha256, object.set as string, object.width, object.format)
-            : contentKeys.swatch(sha256, object.width, object.format),
-          object.body,
-          object.contentType,
-        ),
-      ),
-      ...added.map((variant) =>
-        deps.objects.put(
-          contentKeys.variant(sha256, variant.width, variant.format),
-          variant.body,
-          variant.contentType,
-        ),
-      ),
+      ...objects.map(({ key, body, contentType }) => deps.objects.put(key, body, contentType)),
       originalKey === previousKey ? undefined : deps.objects.put(originalKey, original, facts.content_type),
     ]);
     const extended: ContentFacts = {

@@ -53,7 +53,7 @@ export function isUnavailable(error: unknown): boolean {
   );
 }
 
-type Item = Record<string, unknown>;
+export type Item = Record<string, unknown>;
 
 /**
  * Every item of a paged read (a Scan or a Query), page after page: `page` reads the page that starts

@@ -1,13 +1,13 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ContentFacts, ContentRecord, ContentStore } from '../../pipeline/ports';
-import { everyItem, readItem, withStorageErrors } from './client';
+import { readItem, withStorageErrors } from './client';
+import { pendingEntriesBefore } from './pending-index';
 import { contentOfKey, DELETION_PARTITIONS, deletionPartition, keys, TABLE_SCHEMA } from './table-schema';
 
 export interface ContentItem {
@@ -191,17 +191,11 @@ export class DynamoContentStore implements ContentStore {
 
   async *deletionsBefore(before: number): AsyncIterable<string> {
     for (const partition of DELETION_PARTITIONS) {
-      const items = everyItem((start) =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: PENDING.name,
-            KeyConditionExpression: '#pk = :partition AND #since < :before',
-            ExpressionAttributeNames: { '#pk': PENDING.partitionKey, '#since': PENDING.sortKey },
-            ExpressionAttributeValues: { ':partition': partition, ':before': new Date(before).toISOString() },
-            ExclusiveStartKey: start,
-          }),
-        ),
+      const items = pendingEntriesBefore(
+        this.client,
+        this.tableName,
+        partition,
+        new Date(before).toISOString(),
       );
       for await (const item of items) {
         const sha = contentOfKey(String(item[TABLE_SCHEMA.partitionKey]));

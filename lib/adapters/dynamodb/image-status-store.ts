@@ -176,9 +176,7 @@ export class DynamoImageStatusStore implements ImageStatusStore {
     index: number,
     imageId: number,
     progress: ImageProgress,
-    unchanged?:
-      | { status: 'ready'; expectedSha256: string | null }
-      | { status: 'pending'; from: PendingState },
+    unchanged?: Unchanged,
   ): UpdateCommand {
     const names: Record<string, string> = {
       '#images': 'images',

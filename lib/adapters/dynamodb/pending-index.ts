@@ -1,9 +1,33 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PendingIndex, PendingSet } from '../../pipeline/pending-sweep';
-import { everyItem, isConditionFailure, withStorageErrors } from './client';
+import { everyItem, type Item, isConditionFailure, withStorageErrors } from './client';
 import { keys, PENDING_PARTITIONS, skuOfKey, TABLE_SCHEMA, WRITERS } from './table-schema';
 
 const INDEX = TABLE_SCHEMA.pendingIndex;
+
+/**
+ * The entries of one partition of the sparse `pending` index older than `before`, oldest first: the
+ * sets pending in a shard (`PENDING#<shard>`), or the contents being deleted (`DELETING#<hex>`).
+ */
+export function pendingEntriesBefore(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  partition: string,
+  before: string,
+): AsyncIterable<Item> {
+  return everyItem((start) =>
+    client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: INDEX.name,
+        KeyConditionExpression: '#pk = :partition AND #since < :before',
+        ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#since': INDEX.sortKey },
+        ExpressionAttributeValues: { ':partition': partition, ':before': before },
+        ExclusiveStartKey: start,
+      }),
+    ),
+  );
+}
 
 /**
  * The sparse `pending` index: only SKU items with a pending image carry its keys (see table-schema.ts),
@@ -17,18 +41,7 @@ export class DynamoPendingIndex implements PendingIndex {
 
   async *since(before: string): AsyncIterable<PendingSet> {
     for (const partition of PENDING_PARTITIONS) {
-      const items = everyItem((start) =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: INDEX.name,
-            KeyConditionExpression: '#pk = :partition AND #since < :before',
-            ExpressionAttributeNames: { '#pk': INDEX.partitionKey, '#since': INDEX.sortKey },
-            ExpressionAttributeValues: { ':partition': partition, ':before': before },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
+      const items = pendingEntriesBefore(this.client, this.tableName, partition, before);
       for await (const item of items) {
         const sku = skuOfKey(String(item[TABLE_SCHEMA.partitionKey]));
         if (sku === null) continue;
